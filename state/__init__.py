@@ -1,0 +1,62 @@
+"""Data shapes only: TypedDicts, reducers, schemas, the runtime Context and pydantic boundary models."""
+
+from state.artifacts import Artifact, AudioArtifact, SceneAssets, SpokenSentence, VideoResult
+from state.context import Context, SpeechResult, Synthesizer, VoiceLibrary
+from state.job import ASPECT_SIZES, ASPECTS, LANGUAGES, STYLES, VOICES, JobSpec, output_size
+from state.script import Citation, Fact, QualityReport, SceneSpec, Script
+from state.orchestrator import (
+    ContentIn,
+    ContentOut,
+    DataIn,
+    DataOut,
+    MonitorIn,
+    MonitorOut,
+    OrchestratorIn,
+    OrchestratorOut,
+    OrchestratorState,
+    Publication,
+    PublishIn,
+    PublishOut,
+    SceneTask,
+    VideoIn,
+    VideoOut,
+)
+
+__all__ = [
+    "ASPECTS",
+    "ASPECT_SIZES",
+    "LANGUAGES",
+    "STYLES",
+    "VOICES",
+    "Artifact",
+    "AudioArtifact",
+    "Citation",
+    "ContentIn",
+    "ContentOut",
+    "Context",
+    "DataIn",
+    "DataOut",
+    "Fact",
+    "JobSpec",
+    "MonitorIn",
+    "MonitorOut",
+    "OrchestratorIn",
+    "OrchestratorOut",
+    "OrchestratorState",
+    "Publication",
+    "PublishIn",
+    "PublishOut",
+    "QualityReport",
+    "SceneAssets",
+    "SceneSpec",
+    "SceneTask",
+    "Script",
+    "SpeechResult",
+    "SpokenSentence",
+    "Synthesizer",
+    "VideoIn",
+    "VideoOut",
+    "VideoResult",
+    "VoiceLibrary",
+    "output_size",
+]

@@ -1,0 +1,51 @@
+"""Artifacts are files: state holds their path, checksum and which tier made them."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class Artifact(TypedDict):
+    """A file under the run folder, with its sha256 and the provider that made it."""
+
+    path: str
+    sha256: str
+    tier: str
+    provider: str
+
+
+class SpokenSentence(TypedDict):
+    """A stretch of narration and when it is spoken, relative to the start of its clip."""
+
+    text: str
+    start_s: float
+    end_s: float
+
+
+class AudioArtifact(Artifact):
+    """A narration clip (mono WAV) with its real duration and sentence timings."""
+
+    duration_s: float
+    sentences: list[SpokenSentence]
+
+
+class SceneAssets(TypedDict):
+    """The image and narration made for one scene."""
+
+    index: int
+    image: Artifact
+    audio: AudioArtifact
+
+
+class VideoResult(TypedDict):
+    """The finished video and what verification measured."""
+
+    video: Artifact
+    thumbnail: Artifact
+    subtitles: Artifact
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    mean_volume_db: float
+    loudness_lufs: float

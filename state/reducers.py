@@ -1,0 +1,22 @@
+"""Reducers for keys that receive parallel or repeated updates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from state.artifacts import SceneAssets
+
+V = TypeVar("V")
+
+
+def merge_dicts(left: Mapping[str, V] | None, right: Mapping[str, V] | None) -> dict[str, V]:
+    """Merge two mappings; keys in `right` win."""
+    return {**(left or {}), **(right or {})}
+
+
+def merge_scenes(left: list[SceneAssets] | None, right: list[SceneAssets] | None) -> list[SceneAssets]:
+    """Merge scene assets by index, newest wins, sorted, so parallel branches land in order."""
+    by_index = {scene["index"]: scene for scene in (left or [])}
+    by_index.update({scene["index"]: scene for scene in (right or [])})
+    return [by_index[i] for i in sorted(by_index)]

@@ -1,0 +1,19 @@
+"""Errors that tools raise, each carrying a one-line message that says what to do."""
+
+from __future__ import annotations
+
+
+class ReelforgeError(Exception):
+    """Base for errors a user should see as one line, without a traceback."""
+
+
+class BadInput(ReelforgeError):
+    """The request or a file it names cannot be used."""
+
+
+class ToolUnavailable(ReelforgeError):
+    """A binary, library or voice that the run needs cannot be loaded."""
+
+
+class VerificationFailed(ReelforgeError):
+    """A produced artifact did not pass its checks."""
