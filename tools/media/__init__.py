@@ -1,1 +1,1 @@
-"""media."""
+"""Media tools: rendering, audio, subtitles and verification."""
