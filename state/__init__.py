@@ -3,26 +3,35 @@
 from state.artifacts import Artifact, AudioArtifact, SceneAssets, SpokenSentence, VideoResult
 from state.context import Context, SpeechResult, Synthesizer, VoiceLibrary
 from state.job import ASPECT_SIZES, ASPECTS, LANGUAGES, STYLES, VOICES, JobSpec, output_size
-from state.script import Citation, Fact, QualityReport, SceneSpec, Script
 from state.orchestrator import (
     ContentIn,
     ContentOut,
+    ContentState,
     DataIn,
     DataOut,
+    DataState,
     MonitorIn,
     MonitorOut,
+    MonitorState,
     OrchestratorIn,
     OrchestratorOut,
     OrchestratorState,
     Publication,
     PublishIn,
     PublishOut,
+    PublishState,
     SceneTask,
     VideoIn,
     VideoOut,
+    VideoState,
 )
+from state.requests import JobRequest
+from state.script import Citation, Fact, QualityReport, SceneSpec, Script
 
 __all__ = [
+    "MonitorState",
+    "PublishState",
+    "DataState",
     "ASPECTS",
     "ASPECT_SIZES",
     "LANGUAGES",
@@ -33,10 +42,12 @@ __all__ = [
     "Citation",
     "ContentIn",
     "ContentOut",
+    "ContentState",
     "Context",
     "DataIn",
     "DataOut",
     "Fact",
+    "JobRequest",
     "JobSpec",
     "MonitorIn",
     "MonitorOut",
@@ -56,6 +67,7 @@ __all__ = [
     "Synthesizer",
     "VideoIn",
     "VideoOut",
+    "VideoState",
     "VideoResult",
     "VoiceLibrary",
     "output_size",

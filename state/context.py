@@ -37,6 +37,10 @@ class VoiceLibrary(Protocol):
         """Return the loaded voice called `voice`."""
         ...
 
+    def release(self) -> None:
+        """Unload every voice; the next `get` loads it again."""
+        ...
+
 
 @dataclass(frozen=True)
 class Context:

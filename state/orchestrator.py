@@ -41,7 +41,6 @@ class OrchestratorState(TypedDict, total=False):
     publications: Annotated[list[Publication], operator.add]
     report: Artifact
     tiers: Annotated[dict[str, str], merge_dicts]
-    timings: Annotated[dict[str, float], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -63,12 +62,20 @@ class DataIn(TypedDict):
     job: JobSpec
 
 
+class DataState(TypedDict, total=False):
+    """DataAcquisition's working state."""
+
+    job: JobSpec
+    facts: list[Fact]
+    tiers: Annotated[dict[str, str], merge_dicts]
+    warnings: Annotated[list[str], operator.add]
+
+
 class DataOut(TypedDict, total=False):
     """DataAcquisition returns facts with their sources."""
 
     facts: list[Fact]
     tiers: Annotated[dict[str, str], merge_dicts]
-    timings: Annotated[dict[str, float], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -89,7 +96,6 @@ class ContentState(TypedDict, total=False):
     revisions: int
     scenes: Annotated[list[SceneAssets], merge_scenes]
     tiers: Annotated[dict[str, str], merge_dicts]
-    timings: Annotated[dict[str, float], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -101,7 +107,6 @@ class ContentOut(TypedDict, total=False):
     revisions: int
     scenes: Annotated[list[SceneAssets], merge_scenes]
     tiers: Annotated[dict[str, str], merge_dicts]
-    timings: Annotated[dict[str, float], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -109,6 +114,7 @@ class SceneTask(TypedDict):
     """The payload of one `Send`: a scene to illustrate and voice."""
 
     job: JobSpec
+    title: str
     scene: SceneSpec
     scene_count: int
 
@@ -129,11 +135,10 @@ class VideoState(TypedDict, total=False):
     scenes: list[SceneAssets]
     timeline: list[dict[str, float]]
     subtitles: Artifact
-    narration: Artifact
     soundtrack: Artifact
+    rendered: Artifact
     video: VideoResult
     tiers: Annotated[dict[str, str], merge_dicts]
-    timings: Annotated[dict[str, float], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -142,7 +147,6 @@ class VideoOut(TypedDict, total=False):
 
     video: VideoResult
     tiers: Annotated[dict[str, str], merge_dicts]
-    timings: Annotated[dict[str, float], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -155,11 +159,20 @@ class PublishIn(TypedDict):
     publications: list[Publication]
 
 
+class PublishState(TypedDict, total=False):
+    """Publishing's working state."""
+
+    job: JobSpec
+    script: Script
+    video: VideoResult
+    publications: Annotated[list[Publication], operator.add]
+    warnings: Annotated[list[str], operator.add]
+
+
 class PublishOut(TypedDict, total=False):
     """Publishing returns one record per target."""
 
     publications: Annotated[list[Publication], operator.add]
-    timings: Annotated[dict[str, float], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -171,8 +184,13 @@ class MonitorIn(TypedDict, total=False):
     video: VideoResult
     publications: list[Publication]
     tiers: dict[str, str]
-    timings: dict[str, float]
     warnings: list[str]
+
+
+class MonitorState(MonitorIn, total=False):
+    """Monitoring's working state."""
+
+    report: Artifact
 
 
 class MonitorOut(TypedDict, total=False):

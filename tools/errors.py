@@ -17,3 +17,14 @@ class ToolUnavailable(ReelforgeError):
 
 class VerificationFailed(ReelforgeError):
     """A produced artifact did not pass its checks."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures worth retrying: timeouts, dropped connections and busy resources."""
+    import errno
+
+    if isinstance(exc, TimeoutError | ConnectionError):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno in {errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ETIMEDOUT}
+    return False

@@ -1,1 +1,16 @@
-"""speech tools."""
+"""Offline narration voices: Piper 'joe' (neural) and espeak-ng, with per-sentence timings."""
+
+from tools.speech.espeak_voice import EspeakSynthesizer, split_sentences
+from tools.speech.library import VOICE_NAMES, WORDS_PER_SECOND, VoiceShelf, check_voice
+from tools.speech.piper_voice import SENTENCE_PAUSE_S, PiperSynthesizer
+
+__all__ = [
+    "SENTENCE_PAUSE_S",
+    "VOICE_NAMES",
+    "WORDS_PER_SECOND",
+    "EspeakSynthesizer",
+    "PiperSynthesizer",
+    "VoiceShelf",
+    "check_voice",
+    "split_sentences",
+]

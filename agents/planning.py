@@ -1,0 +1,63 @@
+"""plan_request: turn a chat line or a ready JobSpec into the JobSpec every sub-agent reads."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.tracking import tracked
+from state import Context, JobRequest, JobSpec, OrchestratorState
+
+_DURATION = re.compile(
+    r"\b(?P<n>\d{1,3})\s*-?\s*(?P<unit>s|sec|secs|second|seconds|min|mins|minute|minutes)\b", re.IGNORECASE
+)
+_ASPECT = re.compile(r"\b(9:16|16:9|1:1)\b")
+_WORDS_ASPECT = {
+    "vertical": "9:16",
+    "portrait": "9:16",
+    "landscape": "16:9",
+    "widescreen": "16:9",
+    "square": "1:1",
+}
+_LEAD = re.compile(
+    r"^\s*(please\s+)?(make|create|generate|produce|render)\s+(me\s+)?(an?\s+)?"
+    r"(short\s+|quick\s+)?(video|reel|short|clip)?\s*(about|on|explaining|for)?\s*",
+    re.IGNORECASE,
+)
+_TAIL = re.compile(
+    r"\s+(for|on)\s+(youtube|wordpress|instagram|the gallery|tiktok)(\s*(,|and)\s*\w+)*\s*$", re.I
+)
+
+
+def parse_request(text: str) -> JobSpec:
+    """Parse a chat line such as 'make a 45-second square video about coffee' with plain rules."""
+    fields: dict[str, Any] = {}
+    remaining = text
+    if match := _DURATION.search(remaining):
+        number = int(match.group("n"))
+        fields["duration_s"] = number * 60 if match.group("unit").lower().startswith("min") else number
+        remaining = remaining[: match.start()] + remaining[match.end() :]
+    if match := _ASPECT.search(remaining):
+        fields["aspect"] = match.group(1)
+        remaining = remaining[: match.start()] + remaining[match.end() :]
+    for word, aspect in _WORDS_ASPECT.items():
+        pattern = re.compile(rf"\b{word}\b", re.IGNORECASE)
+        if pattern.search(remaining):
+            fields.setdefault("aspect", aspect)
+            remaining = pattern.sub("", remaining)
+    remaining = _TAIL.sub("", remaining)
+    remaining = _LEAD.sub("", " ".join(remaining.split()))
+    topic = remaining.strip(" .,!?:;-\"'")
+    return JobRequest(topic=topic, **fields).to_job()
+
+
+@tracked("orchestrator")
+def plan_request(state: OrchestratorState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Normalise the request: a JobSpec from the CLI passes through, a chat line is parsed by rules."""
+    if "job" in state:
+        job = JobRequest(**state["job"]).to_job()
+    else:
+        job = parse_request(state.get("request", ""))
+    return {"job": job, "tiers": {"plan": "offline:rules"}}

@@ -1,0 +1,262 @@
+"""The `reelforge` command line. Heavy modules are imported inside commands so --help stays instant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="reelforge",
+    help="Turn a request into a published short video, offline by default.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """reelforge: a LangGraph orchestrator that writes, voices, renders and publishes short videos."""
+    _state["debug"] = debug
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _errors(run_id: str | None = None) -> Iterator[None]:
+    """Turn known errors into one line and an exit code; tracebacks only with --debug."""
+    from graph.runner import Interrupted
+    from tools.errors import BadInput, ReelforgeError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Interrupted as exc:
+        raise _fail(str(exc), EXIT_INTERRUPTED) from None
+    except BadInput as exc:
+        raise _fail(str(exc), EXIT_BAD_INPUT) from None
+    except ReelforgeError as exc:
+        if _state["debug"]:
+            raise
+        hint = f"; fix the cause, then 'reelforge resume {run_id}'" if run_id else ""
+        raise _fail(f"{exc}{hint}", EXIT_FAILED) from None
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        hint = f"; after fixing it, 'reelforge resume {run_id}'" if run_id else ""
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise _fail(
+            f"{type(exc).__name__}: {first} (rerun with --debug for the traceback){hint}", EXIT_FAILED
+        ) from None
+
+
+def _run_with_display(
+    as_json: bool,
+    runner: Callable[[Callable[[dict[str, Any]], None]], Any],
+    done: frozenset[str] = frozenset(),
+) -> Any:
+    from rich.console import Console
+
+    if as_json:
+        return runner(lambda part: None)
+    from graph.progress import StageProgress
+
+    with StageProgress(Console(stderr=True), done) as display:
+        return runner(display)
+
+
+def _summary(run_id: str, values: dict[str, Any], home: Path) -> dict[str, Any]:
+    video = values.get("video") or {}
+    job = values.get("job") or {}
+    return {
+        "run_id": run_id,
+        "status": "done",
+        "video": (video.get("video") or {}).get("path"),
+        "gallery": str(home / "gallery" / run_id / "video.mp4"),
+        "duration_s": video.get("duration_s"),
+        "aspect": job.get("aspect"),
+        "width": video.get("width"),
+        "height": video.get("height"),
+        "loudness_lufs": video.get("loudness_lufs"),
+        "tiers": values.get("tiers", {}),
+        "degraded": False,
+        "warnings": values.get("warnings", []),
+        "report": (values.get("report") or {}).get("path"),
+    }
+
+
+def _finish(run_id: str, values: dict[str, Any], home: Path, as_json: bool) -> None:
+    summary = _summary(run_id, values, home)
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    from rich.console import Console
+
+    from tools.report import render_report_console
+
+    report_path = summary["report"]
+    data = json.loads(Path(report_path).with_suffix(".json").read_text()) if report_path else summary
+    Console().print(render_report_console(data))
+
+
+@app.command()
+def make(
+    topic: Annotated[str, typer.Argument(help='What the video is about, e.g. "the history of coffee".')],
+    duration: Annotated[int, typer.Option(help="Target length in seconds (10-600).")] = 60,
+    aspect: Annotated[
+        str, typer.Option(help="9:16 (1080x1920), 16:9 (1920x1080) or 1:1 (1080x1080).")
+    ] = "9:16",
+    lang: Annotated[str, typer.Option(help="Narration language.")] = "en",
+    voice: Annotated[
+        str, typer.Option(help="joe (Piper neural voice) or espeak (espeak-ng, instant).")
+    ] = "joe",
+    style: Annotated[str, typer.Option(help="Card palette: bold, calm, news, sunset or mono.")] = "bold",
+    source: Annotated[
+        list[Path] | None,
+        typer.Option("--source", help="A .txt, .md or .html file to take facts from; repeatable."),
+    ] = None,
+    music: Annotated[Path | None, typer.Option(help="An audio file to play under the voice, ducked.")] = None,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="Name the run (letters, digits, . _ -).")
+    ] = None,
+    preview: Annotated[bool, typer.Option(help="Render at a third of the size: a fast draft.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of progress.")
+    ] = False,
+) -> None:
+    """Make a video about TOPIC and publish it to the local gallery."""
+    with _errors():
+        from graph.preflight import preflight, validate_job
+        from graph.run_ids import check_run_id, new_run_id
+        from graph.settings import load_settings
+        from tools.speech import VoiceShelf
+
+        settings = load_settings()
+        job = validate_job(
+            topic=topic,
+            duration_s=duration,
+            aspect=aspect,
+            lang=lang,
+            voice=voice,
+            style=style,
+            sources=[str(s) for s in source or []],
+            music=str(music) if music else None,
+            preview=preview,
+        )
+        chosen = check_run_id(run_id) if run_id else new_run_id(job["topic"])
+        voices = VoiceShelf()
+        job = preflight(settings, job, voices)
+    from graph.runner import start_run
+
+    if not as_json:
+        typer.echo(f"run {chosen}: resume with 'reelforge resume {chosen}' if it stops", err=True)
+    with _errors(chosen):
+        result = _run_with_display(as_json, lambda sink: start_run(settings, chosen, job, sink, voices))
+    _finish(chosen, result.values, settings.home, as_json)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="The run to continue (see 'reelforge runs').")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of progress.")
+    ] = False,
+) -> None:
+    """Continue a stopped or crashed run from the step that did not finish."""
+    with _errors():
+        from graph.run_ids import check_run_id
+        from graph.runner import plan_resume, resume_run
+        from graph.settings import load_settings
+
+        check_run_id(run_id)
+        settings = load_settings()
+        plan = plan_resume(settings, run_id)
+    with _errors(run_id):
+        result = _run_with_display(
+            as_json, lambda sink: resume_run(settings, run_id, plan, sink), plan.finished_nodes
+        )
+    _finish(run_id, result.values, settings.home, as_json)
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="How many runs to list, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+) -> None:
+    """List recent runs with their status."""
+    with _errors():
+        from graph.settings import load_settings
+        from tools.run_index import RunIndex
+
+        settings = load_settings()
+        records = RunIndex(settings.index).list(limit) if settings.index.exists() else []
+    if as_json:
+        typer.echo(json.dumps([_record_json(r) for r in records]))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("run id", "status", "topic", "updated", "video")
+    for record in records:
+        table.add_row(record.run_id, record.status, record.topic[:40], record.updated_at, record.video or "")
+    Console().print(table if records else 'no runs yet: try reelforge make "the history of coffee"')
+
+
+def _record_json(record: Any) -> dict[str, Any]:
+    return {
+        "run_id": record.run_id,
+        "thread_id": record.thread_id,
+        "status": record.status,
+        "topic": record.topic,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "video": record.video,
+        "error": record.error,
+        "job": record.job,
+    }
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="The run to show.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Show one run: status, where it stopped, node executions, and its report."""
+    with _errors():
+        from graph.inspect_run import describe_run
+        from graph.run_ids import check_run_id
+        from graph.settings import load_settings
+
+        check_run_id(run_id)
+        details = describe_run(load_settings(), run_id)
+    if as_json:
+        typer.echo(json.dumps(details))
+        return
+    from rich.console import Console
+
+    from graph.inspect_run import render_run
+
+    Console().print(render_run(details))
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app(prog_name="reelforge")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

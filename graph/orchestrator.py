@@ -1,0 +1,49 @@
+"""The OrchestratorAgent: plan_request, then the five sub-agents in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from agents import (
+    build_content_generation_graph,
+    build_data_acquisition_graph,
+    build_monitoring_graph,
+    build_publishing_graph,
+    build_video_production_graph,
+    plan_request,
+)
+from state import Context, OrchestratorIn, OrchestratorOut, OrchestratorState
+
+SUB_AGENTS = ("data_acquisition", "content_generation", "video_production", "publishing", "monitoring")
+
+
+def build_orchestrator() -> StateGraph[Any, Context, Any, Any]:
+    """Wire plan_request and the sub-agent subgraphs into the uncompiled orchestrator."""
+    graph = StateGraph(
+        OrchestratorState, context_schema=Context, input_schema=OrchestratorIn, output_schema=OrchestratorOut
+    )
+    graph.add_node("plan_request", plan_request)
+    # Subgraphs compile without a saver: they inherit the parent's, so their steps are checkpointed too.
+    graph.add_node("data_acquisition", build_data_acquisition_graph().compile())
+    graph.add_node("content_generation", build_content_generation_graph().compile())
+    graph.add_node("video_production", build_video_production_graph().compile())
+    graph.add_node("publishing", build_publishing_graph().compile())
+    graph.add_node("monitoring", build_monitoring_graph().compile())
+    graph.add_edge(START, "plan_request")
+    previous = "plan_request"
+    for name in SUB_AGENTS:
+        graph.add_edge(previous, name)
+        previous = name
+    graph.add_edge(previous, END)
+    return graph
+
+
+def compile_orchestrator(
+    saver: BaseCheckpointSaver[Any] | None,
+) -> CompiledStateGraph[Any, Context, Any, Any]:
+    """Compile the orchestrator with the given saver; the one place the app is compiled."""
+    return build_orchestrator().compile(checkpointer=saver, name="reelforge")

@@ -1,0 +1,153 @@
+"""The one way runs execute: start or resume a thread with context, sync durability and v2 streaming."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.types import StreamMode
+
+from graph.checkpointer import open_sqlite_saver
+from graph.orchestrator import compile_orchestrator
+from graph.run_ids import thread_id_for
+from graph.settings import Settings
+from state import Context, JobSpec, VoiceLibrary
+from tools.errors import BadInput, ReelforgeError
+from tools.home import check_home, run_lock
+from tools.journal import summarize_journal
+from tools.media.ffmpeg import find_ffmpeg
+from tools.memory import limit_malloc_arenas
+from tools.run_index import RunIndex
+from tools.speech import VoiceShelf
+
+Event = dict[str, Any]
+EventSink = Callable[[Event], None]
+STREAM_MODES: list[StreamMode] = ["updates", "custom"]
+
+
+@dataclass
+class RunResult:
+    """How a run ended and what it left behind."""
+
+    run_id: str
+    status: str
+    values: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+class Interrupted(ReelforgeError):
+    """The run was stopped by Ctrl-C or SIGTERM; its checkpoints are intact."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    # SIGTERM takes the same clean path as Ctrl-C: the step in flight is abandoned and the
+    # last synced checkpoint stays the resume point.
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def make_context(settings: Settings, run_id: str, voices: VoiceLibrary | None = None) -> Context:
+    """Build the per-run Context: paths, the voices (loaded on first use), and ffmpeg."""
+    return Context(
+        run_id=run_id,
+        run_dir=settings.run_dir(run_id),
+        home=settings.home,
+        voices=voices or VoiceShelf(),
+        ffmpeg=find_ffmpeg(),
+    )
+
+
+def _execute(
+    settings: Settings,
+    run_id: str,
+    graph_input: dict[str, Any] | None,
+    on_event: EventSink,
+    voices: VoiceLibrary | None = None,
+) -> RunResult:
+    limit_malloc_arenas()
+    index = RunIndex(settings.index)
+    context = make_context(settings, run_id, voices)
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id_for(run_id)}, "recursion_limit": 200}
+    with run_lock(context.run_dir), open_sqlite_saver(settings.checkpoints) as saver:
+        app = compile_orchestrator(saver)
+        index.set_status(run_id, "running")
+        try:
+            with _sigterm_as_interrupt():
+                for part in app.stream(
+                    graph_input,
+                    config,
+                    context=context,
+                    stream_mode=STREAM_MODES,
+                    subgraphs=True,
+                    durability="sync",
+                    version="v2",
+                ):
+                    on_event(dict(part))
+        except KeyboardInterrupt:
+            index.set_status(run_id, "interrupted")
+            raise Interrupted(f"run {run_id} stopped; continue it with: reelforge resume {run_id}") from None
+        except Exception as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            index.set_status(run_id, "failed", error=message)
+            raise
+        values = dict(app.get_state(config).values)
+    video = values.get("video", {}).get("video", {}).get("path")
+    index.set_status(run_id, "done", video=video)
+    return RunResult(run_id=run_id, status="done", values=values)
+
+
+def start_run(
+    settings: Settings, run_id: str, job: JobSpec, on_event: EventSink, voices: VoiceLibrary | None = None
+) -> RunResult:
+    """Record a new run in the index and execute it from the start."""
+    check_home(settings.home, settings.min_free_bytes)
+    index = RunIndex(settings.index)
+    if index.get(run_id) is not None:
+        raise BadInput(f"run id {run_id!r} is taken; pick another --run-id or 'reelforge resume {run_id}'")
+    index.create(run_id, thread_id_for(run_id), job["topic"], dict(job))
+    return _execute(settings, run_id, {"job": job}, on_event, voices)
+
+
+@dataclass(frozen=True)
+class ResumePlan:
+    """What resuming a run starts from: the graph input and the nodes that already finished."""
+
+    graph_input: dict[str, Any] | None
+    finished_nodes: frozenset[str]
+
+
+def plan_resume(settings: Settings, run_id: str) -> ResumePlan:
+    """Check that a run can be resumed and say where it picks up; raise BadInput if it cannot."""
+    check_home(settings.home, settings.min_free_bytes)
+    record = RunIndex(settings.index).get(run_id) if settings.index.exists() else None
+    if record is None:
+        raise BadInput(f"no run called {run_id!r}; list runs with 'reelforge runs'")
+    if record.status == "done":
+        raise BadInput(
+            f"run {run_id} already finished (video: {record.video}); start a new one with 'reelforge make'"
+        )
+    with open_sqlite_saver(settings.checkpoints) as saver:
+        snapshot = compile_orchestrator(saver).get_state(
+            {"configurable": {"thread_id": thread_id_for(run_id)}}
+        )
+    finished = summarize_journal(settings.run_dir(run_id)).finished
+    # A run killed before its first checkpoint has nothing to resume from: start it again from its job.
+    graph_input = None if snapshot.values else {"job": record.job}
+    return ResumePlan(graph_input, frozenset(key.split(".", 1)[1] for key in finished))
+
+
+def resume_run(settings: Settings, run_id: str, plan: ResumePlan, on_event: EventSink) -> RunResult:
+    """Continue a stopped or crashed run from its last checkpoint."""
+    return _execute(settings, run_id, plan.graph_input, on_event)

@@ -1,0 +1,43 @@
+"""Settings for a process: where the home folder is and how much room a run needs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MIN_FREE_GB = 1.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and limits, read from the environment once per command."""
+
+    home: Path
+    min_free_bytes: int
+
+    @property
+    def checkpoints(self) -> Path:
+        """The SQLite checkpoint database."""
+        return self.home / "checkpoints.sqlite"
+
+    @property
+    def index(self) -> Path:
+        """The SQLite run index."""
+        return self.home / "index.sqlite"
+
+    @property
+    def runs(self) -> Path:
+        """The folder holding one subfolder per run."""
+        return self.home / "runs"
+
+    def run_dir(self, run_id: str) -> Path:
+        """The folder of one run's artifacts."""
+        return self.runs / run_id
+
+
+def load_settings() -> Settings:
+    """Read REELFORGE_HOME (default ~/.local/share/reelforge) and REELFORGE_MIN_FREE_GB (default 1)."""
+    raw_home = os.environ.get("REELFORGE_HOME") or str(Path.home() / ".local" / "share" / "reelforge")
+    min_free_gb = float(os.environ.get("REELFORGE_MIN_FREE_GB", DEFAULT_MIN_FREE_GB))
+    return Settings(home=Path(raw_home).expanduser().absolute(), min_free_bytes=int(min_free_gb * 1e9))

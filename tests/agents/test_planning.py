@@ -1,0 +1,26 @@
+"""plan_request's rule parser turns chat lines into JobSpecs."""
+
+import pytest
+from pydantic import ValidationError
+
+from agents import parse_request
+
+
+@pytest.mark.parametrize(
+    ("line", "topic", "duration", "aspect"),
+    [
+        ("make a video about the history of coffee", "the history of coffee", 60, "9:16"),
+        ("make a 45-second video about tea for YouTube and WordPress", "tea", 45, "9:16"),
+        ("create a 2 minute landscape video on volcanoes", "volcanoes", 120, "16:9"),
+        ("please make a square 30s reel about bees", "bees", 30, "1:1"),
+        ("the moon landing 16:9", "the moon landing", 60, "16:9"),
+    ],
+)
+def test_parse_request(line, topic, duration, aspect):
+    job = parse_request(line)
+    assert (job["topic"], job["duration_s"], job["aspect"]) == (topic, duration, aspect)
+
+
+def test_parse_request_rejects_empty_topic():
+    with pytest.raises(ValidationError):
+        parse_request("make a video about")

@@ -1,0 +1,112 @@
+"""A run killed with SIGKILL during VideoProduction resumes there; finished nodes never run again."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, cli_env, run_cli
+from tests.media_checks import measure
+
+pytestmark = pytest.mark.slow
+
+
+def _journal(run_dir: Path) -> list[dict]:
+    path = run_dir / "executions.jsonl"
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return records
+
+
+def _start(home: Path, run_id: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "graph.cli",
+            "make",
+            "how glaciers move",
+            "--run-id",
+            run_id,
+            "--duration",
+            "40",
+            "--voice",
+            "espeak",
+            "--preview",
+            "--json",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=cli_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_for_start(proc: subprocess.Popen, run_dir: Path, node: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(r["event"] == "start" and r["node"] == node for r in _journal(run_dir)):
+            return
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.02)
+    raise AssertionError(f"{node} never started")
+
+
+def test_sigkill_during_video_production_then_resume(home):
+    run_dir = home / "runs" / "crashy"
+    proc = _start(home, "crashy")
+    _wait_for_start(proc, run_dir, "render_scenes")
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    before = _journal(run_dir)
+    starts_before = Counter(f"{r['agent']}.{r['node']}" for r in before if r["event"] == "start")
+    finished_before = {f"{r['agent']}.{r['node']}" for r in before if r["event"] == "end" and r["ok"]}
+    assert "video_production.render_scenes" not in finished_before, "the kill came too late to test anything"
+    assert "video_production.mix_soundtrack" in finished_before
+
+    shown = run_cli(home, "show", "crashy", "--json").json()
+    assert shown["next"] == ["video_production.render_scenes"]
+
+    resumed = run_cli(home, "resume", "crashy", "--json")
+    assert resumed.code == 0, resumed.stderr
+    after = Counter(f"{r['agent']}.{r['node']}" for r in _journal(run_dir) if r["event"] == "start")
+    for node in finished_before:
+        assert after[node] == starts_before[node], f"{node} ran again after the resume"
+    assert after["video_production.render_scenes"] == starts_before["video_production.render_scenes"] + 1
+    assert after["publishing.publish_gallery"] == 1
+
+    m = measure(Path(resumed.json()["video"]))
+    assert (m.video_codec, m.audio_codec, m.fps) == ("h264", "aac", 30.0)
+    assert abs(m.duration_s - 40) <= 40 * 0.15
+    assert abs(m.integrated_lufs - (-14)) <= 1.5
+
+
+def test_sigterm_stops_cleanly_and_the_run_resumes(home):
+    run_dir = home / "runs" / "stopped"
+    proc = _start(home, "stopped")
+    _wait_for_start(proc, run_dir, "make_scene")
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr.decode()
+    assert "reelforge resume stopped" in stderr.decode()
+    assert run_cli(home, "show", "stopped", "--json").json()["status"] == "interrupted"
+    resumed = run_cli(home, "resume", "stopped", "--json")
+    assert resumed.code == 0, resumed.stderr
+    assert Path(resumed.json()["video"]).is_file()

@@ -1,0 +1,57 @@
+"""The reelforge home folder: checks that it is writable and has room, and per-run locks."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tools.errors import BadInput, ReelforgeError
+
+
+def check_home(home: Path, min_free_bytes: int) -> None:
+    """Create `home` if needed and fail in one line when it is unwritable or short of disk."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise BadInput(
+            f"cannot write to the reelforge home {home} ({exc.strerror or exc}); "
+            "set REELFORGE_HOME to a writable folder"
+        ) from None
+    free = shutil.disk_usage(home).free
+    if free < min_free_bytes:
+        raise BadInput(
+            f"only {free / 1e9:.2f} GB free at {home}; a run needs {min_free_bytes / 1e9:.1f} GB — "
+            "free some space (e.g. delete old folders in runs/) or set REELFORGE_HOME elsewhere"
+        )
+
+
+class RunBusy(ReelforgeError):
+    """Another process is working on the same run."""
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a run folder so two processes never drive the same run."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(run_dir / ".lock", "a+")  # noqa: SIM115 - the handle must outlive this statement
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunBusy(
+                f"run {run_dir.name} is being worked on by another process; wait for it or stop it first"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()

@@ -1,0 +1,527 @@
+"""Compose stills into a moving, captioned video: numpy/OpenCV on yuv420p planes, encoded by PyAV."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFont
+
+from tools.errors import BadInput
+from tools.files import atomic_path
+from tools.media.subtitles import Cue
+
+MOTIONS = ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
+FONT_PATH = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
+AUDIO_RATE = 48_000
+
+_MAX_ZOOM = 1.08
+_PAN_ZOOM = 1.08  # pans run across a slightly enlarged image so the edges never come into view
+_PAN_USE = 0.9  # share of the available slack a pan travels; the rest keeps the reflect border unused
+_SIDE_MARGIN = 0.06
+_PROGRESS_EVERY_S = 0.05
+
+# BT.709 luma weights; limited ("tv") range puts Y in 16..235 and Cb/Cr in 16..240.
+_KR, _KB = 0.2126, 0.0722
+_KG = 1.0 - _KR - _KB
+_RGB_TO_YUV = np.array(
+    [
+        [219 / 255 * _KR, 219 / 255 * _KG, 219 / 255 * _KB, 16.0],
+        [-224 / 255 * _KR / (2 * (1 - _KB)), -224 / 255 * _KG / (2 * (1 - _KB)), 224 / 255 / 2, 128.0],
+        [224 / 255 / 2, -224 / 255 * _KG / (2 * (1 - _KR)), -224 / 255 * _KB / (2 * (1 - _KR)), 128.0],
+    ],
+    dtype=np.float32,
+)
+
+U8 = NDArray[np.uint8]
+U16 = NDArray[np.uint16]
+F32 = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One still on the timeline and its camera motion; it is shown until the next segment's start_s."""
+
+    image: Path
+    start_s: float
+    duration_s: float
+    motion: str
+
+
+def caption_font_px(width: int, height: int) -> int:
+    """Nominal caption font size: 1/16 of the frame's short side (68 px at 1080 wide 9:16)."""
+    return max(10, round(min(width, height) / 16))
+
+
+def caption_box(width: int, height: int, n_lines: int) -> tuple[int, int, int, int]:
+    """The region (x0, y0, x1, y1) a caption of n_lines may occupy: centred, inside the platform safe area."""
+    font_px = caption_font_px(width, height)
+    margin = _even_up(math.ceil(_SIDE_MARGIN * width))
+    # Vertical apps overlay the caption, handle and buttons on the bottom ~20-25 %; stay clear of it.
+    bottom = _even_down(int(height * (0.75 if height > width else 0.78)))
+    block = _even_up(n_lines * _line_height(font_px) + 2 * _pad_y(font_px))
+    return margin, bottom - block, width - margin, bottom
+
+
+def _line_height(font_px: int) -> int:
+    """Baseline-to-baseline distance for a font size."""
+    return round(font_px * 1.22)
+
+
+def _pad_y(font_px: int) -> int:
+    """Space between the caption box edge and the text, vertically."""
+    return round(font_px * 0.32)
+
+
+def _pad_x(font_px: int) -> int:
+    """Space between the caption box edge and the text, horizontally."""
+    return round(font_px * 0.45)
+
+
+def _even_up(value: int) -> int:
+    """Round up to an even number; chroma is subsampled 2x2, so overlays start and end on even pixels."""
+    return value + (value & 1)
+
+
+def _even_down(value: int) -> int:
+    """Round down to an even number."""
+    return value - (value & 1)
+
+
+def rgb_to_yuv_planes(rgb: U8, rows_per_pass: int = 128) -> tuple[U8, U8, U8]:
+    """Convert an RGB image to BT.709 limited-range Y (full size) and U, V (half size) planes."""
+    height, width = rgb.shape[:2]
+    y: U8 = np.empty((height, width), np.uint8)
+    u: U8 = np.empty((height // 2, width // 2), np.uint8)
+    v: U8 = np.empty((height // 2, width // 2), np.uint8)
+    # Even-height strips keep the float temporaries small (a whole 1080x1920 frame would need ~50 MB)
+    # and never split a 2x2 chroma block.
+    step = max(2, rows_per_pass - rows_per_pass % 2)
+    for top in range(0, height, step):
+        bottom = min(height, top + step)
+        yuv = cv2.transform(rgb[top:bottom].astype(np.float32), _RGB_TO_YUV)
+        y[top:bottom] = np.clip(yuv[..., 0] + 0.5, 0, 255)
+        # Averaging 2x2 blocks gives centre-sited chroma, matching the half-pixel offsets in _motion_matrices.
+        half = (width // 2, (bottom - top) // 2)
+        uv = cv2.resize(np.ascontiguousarray(yuv[..., 1:]), half, interpolation=cv2.INTER_AREA)
+        u[top // 2 : bottom // 2] = np.clip(uv[..., 0] + 0.5, 0, 255)
+        v[top // 2 : bottom // 2] = np.clip(uv[..., 1] + 0.5, 0, 255)
+    return y, u, v
+
+
+@dataclass
+class _Still:
+    """A segment's image, decoded and converted once."""
+
+    y: U8
+    u: U8
+    v: U8
+
+
+@dataclass
+class _Overlay:
+    """A pre-rendered caption: premultiplied planes and inverse alphas on a 256 scale, plus position."""
+
+    x: int
+    y: int
+    inv_y: U16
+    pm_y: U16
+    inv_c: U16
+    pm_u: U16
+    pm_v: U16
+    tmp_y: U16
+    tmp_c: U16
+
+
+def _load_still(path: Path, width: int, height: int) -> _Still:
+    """Decode a still once, cover-fit it to the frame if needed, and convert it to yuv420p planes."""
+    try:
+        with Image.open(path) as img:
+            rgb = np.asarray(img.convert("RGB"))
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot read scene image {path}: {exc}; re-render the scene card") from exc
+    if rgb.shape[:2] != (height, width):
+        # Cards should already be the frame size; scale-to-cover keeps a wrong one from showing bars.
+        scale = max(width / rgb.shape[1], height / rgb.shape[0])
+        new_w, new_h = max(width, round(rgb.shape[1] * scale)), max(height, round(rgb.shape[0] * scale))
+        resized = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_AREA)
+        x0, y0 = (new_w - width) // 2, (new_h - height) // 2
+        rgb = np.ascontiguousarray(resized[y0 : y0 + height, x0 : x0 + width])
+    y, u, v = rgb_to_yuv_planes(rgb)
+    return _Still(y, u, v)
+
+
+def _render_overlay(cue: Cue, width: int, height: int) -> _Overlay:
+    """Draw a cue once with Pillow (white bold text, dark stroke, translucent box) and convert to planes."""
+    lines = [line for line in cue.lines if line.strip()] or [" "]
+    x0, _y0, x1, y1 = caption_box(width, height, len(lines))
+    nominal = caption_font_px(width, height)
+    pad_x, pad_y = _pad_x(nominal), _pad_y(nominal)
+    room = x1 - x0 - 2 * pad_x
+    size = nominal
+    while True:
+        font = ImageFont.truetype(str(FONT_PATH), size)
+        stroke = max(2, round(size / 12))
+        text_w = max(font.getlength(line) for line in lines) + 2 * stroke
+        # 42-character lines are wider than a 9:16 frame at the nominal size, so long lines shrink to fit.
+        if text_w <= room or size <= 8:
+            break
+        size = max(8, min(size - 1, math.floor(size * room / text_w)))
+    line_h = _line_height(size)
+    box_w = _even_up(min(x1 - x0, math.ceil(text_w) + 2 * pad_x))
+    box_h = _even_up(len(lines) * line_h + 2 * pad_y)
+
+    card = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
+    ImageDraw.Draw(card).rounded_rectangle(
+        (0, 0, box_w - 1, box_h - 1), radius=round(nominal * 0.3), fill=(0, 0, 0, 140)
+    )
+    text = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(text)
+    for index, line in enumerate(lines):
+        centre = (box_w / 2, pad_y + line_h * (index + 0.5))
+        draw.text(
+            centre,
+            line,
+            font=font,
+            fill=(255, 255, 255, 255),
+            anchor="mm",
+            stroke_width=stroke,
+            stroke_fill=(0, 0, 0, 255),
+        )
+    card.alpha_composite(text)
+
+    rgba = np.asarray(card).astype(np.float32)
+    alpha: F32 = rgba[..., 3] / np.float32(255.0)
+    yuv = np.asarray(cv2.transform(np.ascontiguousarray(rgba[..., :3]), _RGB_TO_YUV), dtype=np.float32)
+    # Premultiply before subsampling so chroma at glyph edges is weighted by coverage.
+    premult: F32 = yuv * alpha[..., None]
+    half = (box_w // 2, box_h // 2)
+    chroma = np.ascontiguousarray(premult[..., 1:])
+    premult_c = np.asarray(cv2.resize(chroma, half, interpolation=cv2.INTER_AREA), dtype=np.float32)
+    alpha_c = np.asarray(cv2.resize(alpha, half, interpolation=cv2.INTER_AREA), dtype=np.float32)
+
+    def inv(a: F32) -> U16:
+        return np.asarray(np.rint(256 - a * 256), dtype=np.uint16)
+
+    def pm(p: F32) -> U16:
+        return np.asarray(np.rint(p * 256 + 128), dtype=np.uint16)
+
+    left = _even_down((width - box_w) // 2)
+    top = _even_down(y1 - box_h)
+    return _Overlay(
+        x=left,
+        y=top,
+        inv_y=inv(alpha),
+        pm_y=pm(premult[..., 0]),
+        inv_c=inv(alpha_c),
+        pm_u=pm(premult_c[..., 0]),
+        pm_v=pm(premult_c[..., 1]),
+        tmp_y=np.empty((box_h, box_w), np.uint16),
+        tmp_c=np.empty((box_h // 2, box_w // 2), np.uint16),
+    )
+
+
+def _blend_overlay(plane: U8, x: int, y: int, inv_a: U16, pm: U16, tmp: U16) -> None:
+    """Alpha-blend a premultiplied overlay into a plane in place: (dst * (256 - a) + src * a + 128) >> 8."""
+    h, w = inv_a.shape
+    roi = plane[y : y + h, x : x + w]
+    np.multiply(roi, inv_a, out=tmp)
+    np.add(tmp, pm, out=tmp)
+    np.right_shift(tmp, 8, out=tmp)
+    roi[...] = tmp
+
+
+def _ease(p: float) -> float:
+    """Cosine ease-in/out on [0, 1]."""
+    p = min(1.0, max(0.0, p))
+    return 0.5 - 0.5 * math.cos(math.pi * p)
+
+
+def _motion_matrices(motion: str, p: float, width: int, height: int) -> tuple[F32, F32]:
+    """Inverse affine maps (output -> source) for the luma and chroma planes at eased progress p."""
+    if motion == "zoom_in":
+        scale, off_x, off_y = 1.0 + (_MAX_ZOOM - 1.0) * p, 0.0, 0.0
+    elif motion == "zoom_out":
+        scale, off_x, off_y = _MAX_ZOOM - (_MAX_ZOOM - 1.0) * p, 0.0, 0.0
+    else:
+        scale = _PAN_ZOOM
+        slack_x = (width - 1) / 2 * (1 - 1 / scale) * _PAN_USE
+        slack_y = (height - 1) / 2 * (1 - 1 / scale) * _PAN_USE
+        travel = 2 * p - 1  # -1 .. 1
+        off_x = {"pan_left": slack_x * travel, "pan_right": -slack_x * travel}.get(motion, 0.0)
+        off_y = {"pan_up": slack_y * travel, "pan_down": -slack_y * travel}.get(motion, 0.0)
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    inv = 1.0 / scale
+    tx, ty = cx * (1 - inv) + off_x, cy * (1 - inv) + off_y
+    luma = np.array([[inv, 0.0, tx], [0.0, inv, ty]], dtype=np.float32)
+    # Chroma sample c sits at luma coordinate 2c + 0.5; carry the luma map through that change of grid.
+    chroma = np.array(
+        [[inv, 0.0, (0.5 * inv - 0.5 + tx) / 2], [0.0, inv, (0.5 * inv - 0.5 + ty) / 2]], dtype=np.float32
+    )
+    return luma, chroma
+
+
+@dataclass(frozen=True)
+class _Span:
+    """When a segment is visible (including its crossfades) and its fades in and out."""
+
+    visible_from: float
+    visible_to: float
+    fade_in: float
+    fade_out: float
+
+
+def _spans(segments: Sequence[Segment], total: float, transition_s: float) -> list[_Span]:
+    """Visible interval of each segment, with crossfades centred on each boundary."""
+    bounds = [seg.start_s for seg in segments[1:]]
+    lengths = [
+        (bounds[i] if i < len(bounds) else total) - (bounds[i - 1] if i > 0 else 0.0)
+        for i in range(len(segments))
+    ]
+    # A fade may use at most half of either neighbour, so no frame ever mixes three stills.
+    fades = [min(transition_s, lengths[i] / 2, lengths[i + 1] / 2) for i in range(len(bounds))]
+    spans = []
+    for i in range(len(segments)):
+        fade_in = fades[i - 1] if i > 0 else 0.0
+        fade_out = fades[i] if i < len(fades) else 0.0
+        start = bounds[i - 1] - fade_in / 2 if i > 0 else 0.0
+        end = bounds[i] + fade_out / 2 if i < len(bounds) else total
+        spans.append(_Span(start, end, fade_in, fade_out))
+    return spans
+
+
+def _validate(segments: Sequence[Segment], width: int, height: int, fps: int) -> None:
+    """Reject inputs that would produce a broken video, with one-line fixes."""
+    if not segments:
+        raise BadInput("no scenes to render; the script produced no segments")
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise BadInput(f"video size {width}x{height} must be positive and even; use a standard aspect size")
+    if fps <= 0:
+        raise BadInput(f"fps must be positive, got {fps}; use 30")
+    previous = -math.inf
+    for seg in segments:
+        if seg.motion not in MOTIONS:
+            raise BadInput(f"unknown motion {seg.motion!r} for {seg.image}; use one of {', '.join(MOTIONS)}")
+        if seg.duration_s <= 0:
+            raise BadInput(f"scene {seg.image} has duration {seg.duration_s:g} s; durations must be positive")
+        if seg.start_s < previous:
+            raise BadInput(f"scene {seg.image} starts before the previous one; sort segments by start time")
+        if not Path(seg.image).is_file():
+            raise BadInput(f"scene image not found: {seg.image}; re-render the scene card")
+        previous = seg.start_s
+
+
+class _Composer:
+    """Builds each output frame into one reused yuv420p buffer; holds at most two stills and one caption."""
+
+    def __init__(
+        self,
+        segments: Sequence[Segment],
+        cues: Sequence[Cue],
+        width: int,
+        height: int,
+        fps: int,
+        transition_s: float,
+    ) -> None:
+        """Precompute the timeline; stills and captions are loaded lazily and dropped once passed."""
+        self.segments = list(segments)
+        self.cues = sorted((c for c in cues if c.end_s > c.start_s), key=lambda c: c.start_s)
+        self.width, self.height, self.fps = width, height, fps
+        self.total = segments[-1].start_s + segments[-1].duration_s
+        self.n_frames = max(1, round(self.total * fps))
+        self.spans = _spans(self.segments, self.total, transition_s)
+        w, h = width, height
+        self.buffer: U8 = np.empty((h * 3 // 2, w), np.uint8)
+        flat = self.buffer.reshape(-1)
+        self.y = flat[: w * h].reshape(h, w)
+        self.u = flat[w * h : w * h * 5 // 4].reshape(h // 2, w // 2)
+        self.v = flat[w * h * 5 // 4 :].reshape(h // 2, w // 2)
+        self.scratch_y: U8 = np.empty((h, w), np.uint8)
+        self.scratch_u: U8 = np.empty((h // 2, w // 2), np.uint8)
+        self.scratch_v: U8 = np.empty((h // 2, w // 2), np.uint8)
+        self._stills: dict[int, _Still] = {}
+        self._overlays: dict[int, _Overlay] = {}
+        self._segment = 0
+        self._cue = 0
+
+    def _still(self, index: int) -> _Still:
+        """The decoded planes of segment `index`, loading them on first use."""
+        still = self._stills.get(index)
+        if still is None:
+            still = _load_still(self.segments[index].image, self.width, self.height)
+            self._stills[index] = still
+        return still
+
+    def _draw(self, index: int, t: float, y: U8, u: U8, v: U8) -> None:
+        """Warp segment `index` at time t into the given planes."""
+        span = self.spans[index]
+        progress = _ease((t - span.visible_from) / max(span.visible_to - span.visible_from, 1e-6))
+        luma, chroma = _motion_matrices(self.segments[index].motion, progress, self.width, self.height)
+        still = self._still(index)
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        # The maps stay inside the image; BORDER_REFLECT only guards rounding at the very edge.
+        cv2.warpAffine(
+            still.y, luma, (self.width, self.height), dst=y, flags=flags, borderMode=cv2.BORDER_REFLECT
+        )
+        half = (self.width // 2, self.height // 2)
+        cv2.warpAffine(still.u, chroma, half, dst=u, flags=flags, borderMode=cv2.BORDER_REFLECT)
+        cv2.warpAffine(still.v, chroma, half, dst=v, flags=flags, borderMode=cv2.BORDER_REFLECT)
+
+    def frame(self, k: int) -> U8:
+        """Compose frame k into the shared buffer and return it (valid until the next call)."""
+        t = k / self.fps
+        while self._segment + 1 < len(self.segments) and self.spans[self._segment].visible_to <= t:
+            self._stills.pop(self._segment, None)
+            self._segment += 1
+        current = self._segment
+        self._draw(current, t, self.y, self.u, self.v)
+        nxt = current + 1
+        if nxt < len(self.segments) and self.spans[nxt].visible_from <= t:
+            fade = self.spans[nxt].fade_in
+            weight = _ease((t - self.spans[nxt].visible_from) / fade) if fade > 0 else 1.0
+            self._draw(nxt, t, self.scratch_y, self.scratch_u, self.scratch_v)
+            for dst, src in ((self.y, self.scratch_y), (self.u, self.scratch_u), (self.v, self.scratch_v)):
+                cv2.addWeighted(dst, 1.0 - weight, src, weight, 0.0, dst=dst)
+        self._caption(t)
+        return self.buffer
+
+    def _caption(self, t: float) -> None:
+        """Blend the cue active at time t, rendering it on first use and dropping finished ones."""
+        while self._cue < len(self.cues) and self.cues[self._cue].end_s <= t:
+            self._overlays.pop(self._cue, None)
+            self._cue += 1
+        if self._cue >= len(self.cues) or self.cues[self._cue].start_s > t:
+            return
+        overlay = self._overlays.get(self._cue)
+        if overlay is None:
+            overlay = _render_overlay(self.cues[self._cue], self.width, self.height)
+            self._overlays[self._cue] = overlay
+        o = overlay
+        _blend_overlay(self.y, o.x, o.y, o.inv_y, o.pm_y, o.tmp_y)
+        _blend_overlay(self.u, o.x // 2, o.y // 2, o.inv_c, o.pm_u, o.tmp_c)
+        _blend_overlay(self.v, o.x // 2, o.y // 2, o.inv_c, o.pm_v, o.tmp_c)
+
+
+def _read_audio(path: Path, n_samples: int) -> NDArray[np.float32]:
+    """Decode a soundtrack to planar float stereo at 48 kHz, trimmed or padded with silence to n_samples."""
+    out = np.zeros((2, n_samples), np.float32)
+    filled = 0
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise BadInput(f"soundtrack {path} has no audio stream; rebuild the soundtrack")
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+            # The trailing None flushes the resampler's buffered tail.
+            for decoded in itertools.chain(container.decode(audio=0), [None]):
+                for frame in resampler.resample(decoded):
+                    chunk = frame.to_ndarray()
+                    take = min(chunk.shape[1], n_samples - filled)
+                    out[:, filled : filled + take] = chunk[:, :take]
+                    filled += take
+    except (av.FFmpegError, OSError) as exc:
+        raise BadInput(f"cannot read soundtrack {path}: {exc}; rebuild the soundtrack") from exc
+    return out
+
+
+def _encode_audio(stream: av.AudioStream, samples: NDArray[np.float32]) -> list[av.Packet[Any]]:
+    """Encode the whole soundtrack to AAC packets up front (about 1.2 MB a minute) for interleaving."""
+    packets: list[av.Packet[Any]] = []
+    step = 1024
+    for start in range(0, samples.shape[1], step):
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples[:, start : start + step]), format="fltp", layout="stereo"
+        )
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = start
+        frame.time_base = Fraction(1, AUDIO_RATE)
+        packets.extend(stream.encode(frame))
+    packets.extend(stream.encode(None))
+    return packets
+
+
+def render_video(
+    segments: list[Segment],
+    cues: list[Cue],
+    soundtrack: Path,
+    out_path: Path,
+    width: int,
+    height: int,
+    fps: int = 30,
+    transition_s: float = 0.4,
+    crf: int = 23,
+    preset: str = "veryfast",
+    progress: Callable[[float], None] | None = None,
+) -> Path:
+    """Render segments with motion, crossfades and burned-in captions to an H.264/AAC MP4, atomically."""
+    _validate(segments, width, height, fps)
+    if not Path(soundtrack).is_file():
+        raise BadInput(f"soundtrack not found: {soundtrack}; build the soundtrack before rendering")
+    composer = _Composer(segments, cues, width, height, fps, transition_s)
+    n_frames = composer.n_frames
+    audio = _read_audio(Path(soundtrack), round(n_frames / fps * AUDIO_RATE))
+
+    with atomic_path(out_path) as tmp:
+        container = av.open(str(tmp), mode="w", format="mp4", container_options={"movflags": "+faststart"})
+        try:
+            video = container.add_stream("libx264", rate=fps)
+            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+            video.time_base = Fraction(1, fps)
+            cc = video.codec_context
+            cc.color_primaries = 1  # BT.709
+            cc.color_trc = 1
+            cc.colorspace = 1
+            cc.color_range = 1  # MPEG / limited ("tv")
+            cc.thread_type = "AUTO"
+            cc.thread_count = 0
+            video.options = {
+                "crf": str(crf),
+                "preset": preset,
+                "x264-params": "colorprim=bt709:transfer=bt709:colormatrix=bt709",
+            }
+            sound = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
+            sound.bit_rate = 160_000
+            audio_packets = _encode_audio(sound, audio)
+            del audio
+            next_audio = 0
+            last_report = 0.0
+            for k in range(n_frames):
+                buffer = composer.frame(k)
+                # Zero-copy: libx264 copies the picture inside encode(), so the buffer can be reused after.
+                frame = av.VideoFrame.from_numpy_buffer(buffer, format="yuv420p")
+                frame.pts = k
+                frame.color_range = 1
+                frame.colorspace = 1
+                container.mux(video.encode(frame))
+                # Keep audio no more than ~half a second ahead of video so the muxer's queue stays short.
+                horizon = (k + 1) / fps + 0.5
+                while next_audio < len(audio_packets) and _packet_time(audio_packets[next_audio]) <= horizon:
+                    container.mux(audio_packets[next_audio])
+                    next_audio += 1
+                now = time.monotonic()
+                if progress is not None and now - last_report >= _PROGRESS_EVERY_S:
+                    progress(k / n_frames)
+                    last_report = now
+            container.mux(video.encode(None))
+            container.mux(audio_packets[next_audio:])
+        finally:
+            container.close()
+    if progress is not None:
+        progress(1.0)
+    return out_path
+
+
+def _packet_time(packet: av.Packet[Any]) -> float:
+    """A packet's presentation time in seconds."""
+    if packet.pts is None or packet.time_base is None:
+        return 0.0
+    return float(packet.pts * packet.time_base)

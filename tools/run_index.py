@@ -1,0 +1,116 @@
+"""The run index: one row per run in SQLite beside the checkpoints, so `runs` and `show` are instant."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id     TEXT PRIMARY KEY,
+    thread_id  TEXT NOT NULL,
+    topic      TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    job        TEXT NOT NULL,
+    video      TEXT,
+    error      TEXT
+)
+"""
+
+STATUSES = ("running", "interrupted", "failed", "done")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the run index."""
+
+    run_id: str
+    thread_id: str
+    topic: str
+    status: str
+    created_at: str
+    updated_at: str
+    job: dict[str, Any]
+    video: str | None
+    error: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RunIndex:
+    """Reads and writes the run index in `<home>/index.sqlite`."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (and create if needed) the index at `path`."""
+        self.path = path
+        with self._connect() as conn:
+            conn.execute(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    def create(self, run_id: str, thread_id: str, topic: str, job: dict[str, Any]) -> None:
+        """Add a new run in the running state."""
+        now = _now()
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, 'running', ?, ?, ?, NULL, NULL)",
+                (run_id, thread_id, topic, now, now, json.dumps(job)),
+            )
+
+    def set_status(
+        self, run_id: str, status: str, *, video: str | None = None, error: str | None = None
+    ) -> None:
+        """Move a run to `status`, keeping the video path once one is known."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown run status {status!r}")
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, updated_at = ?, video = COALESCE(?, video), error = ? "
+                "WHERE run_id = ?",
+                (status, _now(), video, error, run_id),
+            )
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """Return one run, or None."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return _record(row) if row else None
+
+    def list(self, limit: int = 50) -> list[RunRecord]:
+        """Return the newest runs first."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    return RunRecord(
+        run_id=row[0],
+        thread_id=row[1],
+        topic=row[2],
+        status=row[3],
+        created_at=row[4],
+        updated_at=row[5],
+        job=json.loads(row[6]),
+        video=row[7],
+        error=row[8],
+    )

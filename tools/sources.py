@@ -1,0 +1,543 @@
+"""Local source files: read .txt, .md and .html into plain text, and pick the sentences worth citing."""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+from pathlib import Path
+
+from state import Fact
+from tools.errors import BadInput
+from tools.text.quality import count_words, normalise_text, split_sentences
+
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+_KINDS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
+_ACCEPTED = ".txt, .md or .html"
+
+# Sentences that are page furniture, not statements about the topic. Matched against the lowercased
+# sentence from word starts only: a case-insensitive search from every position is eight times slower.
+_BOILERPLATE = re.compile(
+    r"\b(?:click (here|the (link|button))|subscribe (now|today|to (our|my|the))"
+    r"|please subscribe|hit subscribe"
+    r"|sign (up|in) (now|today|for|to)|log ?in to|our newsletter"
+    r"|(use|uses|accept|allow|enable) (all )?cookies"
+    r"|cookie (policy|settings|notice|preferences|consent)|privacy (policy|notice)"
+    r"|terms (of|and) (use|service|conditions)|all rights reserved|follow us|share (this|on)"
+    r"|skip to (main )?content|back to top|related (posts|articles|stories)|leave a (comment|reply)"
+    r"|(posted|published) (by|on)\b|last updated|table of contents|buy now|add to (cart|basket)"
+    r"|free (trial|shipping)|javascript|your browser|(this|our) (web)?site|advertisement|sponsored"
+    r"|you (might|may) also like|read more|download (our|the) app|in this (article|post|video))"
+)
+_URLISH = re.compile(r"https?://|www\.|\w@\w[\w.-]*\.\w|\u00a9")
+_LETTER = re.compile(r"[^\W\d_]")
+_PERSONAL = re.compile(r"\b(I|I'm|I've|we|we're|our|you|your|you're)\b", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    "a an and are as at be been but by for from had has have he her his in into is it its of on or she "
+    "that the their them they this to was were which who will with".split()
+)
+
+
+def read_source(path: Path | str) -> tuple[str, str]:
+    """Return (title, plain text) of a .txt, .md or .html source file."""
+    path = Path(path)
+    if not path.exists():
+        raise BadInput(f"source file not found: {path}; check the path given to --source")
+    if path.is_dir():
+        raise BadInput(f"{path} is a directory, not a file; pass the {_ACCEPTED} files inside it to --source")
+    if not path.is_file():
+        # Reading a FIFO or a device would block or never end.
+        raise BadInput(f"{path} is not a regular file; --source takes {_ACCEPTED} text files")
+    kind = _KINDS.get(path.suffix.lower())
+    if kind is None:
+        shown = path.suffix or "no extension"
+        raise BadInput(
+            f"{path} has an unsupported extension ({shown}); --source takes {_ACCEPTED} text files"
+        )
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise BadInput(
+            f"{path} is {size / 1_048_576:.1f} MB; --source files must be at most 5 MB, so pass an excerpt"
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except PermissionError:
+        raise BadInput(
+            f"cannot read {path}: permission denied; fix its permissions or pass another file"
+        ) from None
+    except OSError as err:
+        raise BadInput(f"cannot read {path}: {err.strerror or err}; check the file and try again") from None
+    raw = _decode(data, path)
+
+    if kind == "markdown":
+        heading, text = _markdown_to_text(raw)
+    elif kind == "html":
+        heading, text = _html_to_text(raw)
+    else:
+        heading, text = _plain_text(raw)
+    if not any(ch.isalnum() for ch in text):
+        raise BadInput(f"{path} has no readable text; --source needs a file with sentences in it")
+    title = heading or _stem_title(path)
+    return title, text
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Decode UTF-8 (with or without a BOM) or BOM-marked UTF-16; anything else is treated as binary."""
+    candidates: list[str] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Windows editors save UTF-16 with a BOM; its NUL bytes are not a sign of a binary file.
+        candidates.append("utf-16")
+    elif b"\x00" not in data:
+        candidates += ["utf-8", "utf-8-sig"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding).lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text
+    raise BadInput(f"{path} looks binary; --source takes {_ACCEPTED} text files saved as UTF-8")
+
+
+def _looks_like_text(text: str) -> bool:
+    """Binary data that happens to decode is full of control, unassigned and private-use characters."""
+    if not text:
+        return True
+    odd = sum(
+        1
+        for char in text
+        if char not in "\n\t\f\v" and unicodedata.category(char) in ("Cc", "Cn", "Co", "Cs")
+    )
+    return odd <= len(text) * 0.01
+
+
+def _stem_title(path: Path) -> str:
+    """Turn a file name such as 'history_of-coffee.md' into 'history of coffee'."""
+    return " ".join(re.split(r"[_\-\s]+", path.stem)).strip() or path.name
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plain_text(raw: str) -> tuple[str | None, str]:
+    """Plain text: paragraphs stay separated; a short unpunctuated first line is the title."""
+    blocks = [_collapse(block) for block in re.split(r"\n\s*\n", raw)]
+    blocks = [block for block in blocks if block]
+    title = None
+    first_line = raw.strip().split("\n", 1)[0].strip()
+    if first_line and count_words(first_line) <= 12 and first_line[-1] not in ".!?,;:" and len(blocks) > 1:
+        title = first_line
+    return title, "\n\n".join(blocks)
+
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_ATX = re.compile(r"^(#{1,6})\s+(.*?)(\s+#+)?\s*$")
+_RULE = re.compile(r"^((\*\s*){3,}|(-\s*){3,}|(_\s*){3,})$")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+_REFERENCE = re.compile(r"^\[[^\]]+\]:\s*\S+")
+_LIST_ITEM = re.compile(r"^([-*+]|\d{1,3}[.)])\s+(.*)$")
+_FRONT_TITLE = re.compile(r"^title\s*:\s*[\"']?(.*?)[\"']?\s*$", re.IGNORECASE)
+
+
+def _markdown_to_text(raw: str) -> tuple[str | None, str]:
+    """Strip Markdown to prose: headings, emphasis, links, images, code and tables lose their syntax."""
+    lines = raw.split("\n")
+    title: str | None = None
+    if lines and lines[0].strip() == "---":
+        # YAML front matter: keep its title, drop the rest.
+        for end in range(1, min(len(lines), 200)):
+            if lines[end].strip() in ("---", "..."):
+                for meta in lines[1:end]:
+                    found = _FRONT_TITLE.match(meta.strip())
+                    if found and found.group(1):
+                        title = _markdown_inline(found.group(1))
+                lines = lines[end + 1 :]
+                break
+
+    blocks: list[str] = []
+    paragraph: list[str] = []
+    heading: str | None = None
+    heading_level = 0
+    fence: str | None = None
+    previous_blank = True
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(" ".join(paragraph))
+            paragraph.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        opening = _FENCE.match(stripped)
+        if opening:
+            flush()
+            fence = opening.group(1)[0] * 3
+            continue
+        if not stripped:
+            flush()
+            previous_blank = True
+            continue
+        indented = line.startswith(("    ", "\t"))
+        if previous_blank and not paragraph and indented and not _LIST_ITEM.match(stripped):
+            # An indented code block: code is not narration.
+            continue
+        previous_blank = False
+        atx = _ATX.match(stripped)
+        if atx:
+            flush()
+            text = _markdown_inline(atx.group(2))
+            if text:
+                if heading is None or (len(atx.group(1)) == 1 and heading_level > 1):
+                    heading, heading_level = text, len(atx.group(1))
+                blocks.append(text)
+            continue
+        if paragraph and re.fullmatch(r"=+|-+", stripped):
+            # A setext heading: the paragraph above the underline is the heading text.
+            text = _markdown_inline(" ".join(paragraph))
+            paragraph.clear()
+            if text:
+                if heading is None:
+                    heading, heading_level = text, 1 if stripped[0] == "=" else 2
+                blocks.append(text)
+            continue
+        if _RULE.match(stripped) or _TABLE_RULE.match(stripped) or _REFERENCE.match(stripped):
+            flush()
+            continue
+        stripped = re.sub(r"^(>\s?)+", "", stripped)
+        item = _LIST_ITEM.match(stripped)
+        if item:
+            # Each list item is its own block so that items never run together into one sentence.
+            flush()
+            stripped = item.group(2)
+        if stripped.startswith("|"):
+            flush()
+            cells = [cell.strip() for cell in stripped.strip("|").split("|")]
+            blocks.append(", ".join(cell for cell in cells if cell))
+            continue
+        if stripped:
+            paragraph.append(stripped)
+    flush()
+
+    text_blocks = [_markdown_inline(block) for block in blocks]
+    text = "\n\n".join(block for block in text_blocks if block)
+    return title or heading, text
+
+
+def _markdown_inline(text: str) -> str:
+    """Remove inline Markdown: images, links (kept as their text), code spans, emphasis and HTML tags."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]", "", text)
+    text = re.sub(r"\[\^[^\]]+\]", "", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)
+    text = re.sub(r"<(https?://|mailto:)[^>]+>", "", text)
+    text = re.sub(r"(`+)(.+?)\1", r"\2", text)
+    text = re.sub(r"</?[A-Za-z][^>]*>", "", text)
+    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)
+    text = re.sub(r"~~(.+?)~~", r"\1", text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!>|])", r"\1", text)
+    return _collapse(html.unescape(text))
+
+
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+_SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "noscript",
+        "template",
+        "svg",
+        "form",
+        "button",
+        "select",
+        "iframe",
+        "canvas",
+        "dialog",
+    }
+)
+_BLOCK = frozenset(
+    {
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "br",
+        "caption",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+        "details",
+        "summary",
+        "title",
+    }
+)
+_SKIP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "dialog"})
+_MAIN = frozenset({"main", "article"})
+_NEVER_BOILERPLATE = frozenset({"html", "body", "main", "article"})
+_BOILERPLATE_CLASS = re.compile(
+    r"(^|[-_])(cookies?|consent|gdpr|newsletter|subscribe|share|sharing|social|comments?|breadcrumbs?"
+    r"|advert|ads|sponsor|promo|popup|modal|related)([-_]|$)",
+    re.IGNORECASE,
+)
+
+
+class _PageText(HTMLParser):
+    """Collects a page's readable blocks, its <title> and first <h1>, skipping page furniture."""
+
+    def __init__(self, use_class_hints: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.use_class_hints = use_class_hints
+        self.stack: list[tuple[str, bool, bool]] = []  # (tag, skips its content, is main content)
+        self.blocks: list[tuple[str, bool]] = []
+        self.buffer: list[str] = []
+        self.title_parts: list[str] = []
+        self.h1_parts: list[str] = []
+        self.h1_done = False
+        self.in_title = False
+        self.in_h1 = False
+
+    def _skipping(self) -> bool:
+        return any(skip for _, skip, _ in self.stack)
+
+    def _in_main(self) -> bool:
+        return any(main for _, _, main in self.stack)
+
+    def _flush(self) -> None:
+        text = _collapse("".join(self.buffer))
+        self.buffer.clear()
+        if text:
+            self.blocks.append((text, self._in_main()))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self._flush()
+        if tag == "title":
+            self.in_title = True
+        if tag == "h1" and not self.h1_done:
+            self.in_h1 = True
+        if tag in _VOID:
+            return
+        values = {name: (value or "") for name, value in attrs}
+        skip = tag in _SKIP or "hidden" in values or values.get("aria-hidden") == "true"
+        skip = skip or values.get("role") in _SKIP_ROLES
+        skip = skip or "display:none" in values.get("style", "").replace(" ", "")
+        if self.use_class_hints and not skip and tag not in _NEVER_BOILERPLATE:
+            hints = values.get("class", "").split() + values.get("id", "").split()
+            skip = any(_BOILERPLATE_CLASS.search(hint) for hint in hints)
+        main = tag in _MAIN or values.get("role") == "main"
+        self.stack.append((tag, skip, main))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # A self-closed element (<br/>, <div/>) opens nothing.
+        if tag in _BLOCK:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK:
+            self._flush()
+        if tag == "title":
+            self.in_title = False
+        if tag == "h1" and self.in_h1:
+            self.in_h1 = False
+            self.h1_done = bool(_collapse("".join(self.h1_parts)))
+        for position in range(len(self.stack) - 1, -1, -1):
+            if self.stack[position][0] == tag:
+                # Closing an outer element also closes anything left open inside it (lenient HTML).
+                del self.stack[position:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title_parts.append(data)
+            return
+        if self.in_h1:
+            self.h1_parts.append(data)
+        if not self._skipping():
+            self.buffer.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _parse_page(raw: str, use_class_hints: bool) -> _PageText:
+    parser = _PageText(use_class_hints)
+    parser.feed(raw)
+    parser.close()
+    return parser
+
+
+def _html_to_text(raw: str) -> tuple[str | None, str]:
+    """Main text of a page: <main>/<article> when it holds most of the prose, else every readable block."""
+    parser = _parse_page(raw, use_class_hints=True)
+    if not parser.blocks:
+        # The class hints can misfire on an unusual page; the plain structure is better than nothing.
+        parser = _parse_page(raw, use_class_hints=False)
+    all_words = sum(count_words(text) for text, _ in parser.blocks)
+    main_blocks = [text for text, main in parser.blocks if main]
+    main_words = sum(count_words(text) for text in main_blocks)
+    use_main = main_blocks and main_words >= 0.3 * all_words
+    blocks = main_blocks if use_main else [text for text, _ in parser.blocks]
+
+    title = _collapse("".join(parser.title_parts))
+    if " | " in title and title.split(" | ", 1)[0].strip():
+        # "Coffee history | Example News": the site name is not the title.
+        title = title.split(" | ", 1)[0].strip()
+    title = title or _collapse("".join(parser.h1_parts))
+    return title or None, "\n\n".join(blocks)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs of plain text; a short unpunctuated line (a heading) never runs into the next line."""
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        current: list[str] = []
+        for line in block.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            current.append(line)
+            if count_words(line) <= 6 and line[-1] not in ".,;:!?-\u2014":
+                paragraphs.append(" ".join(current))
+                current = []
+        if current:
+            paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def _is_fact_sentence(sentence: str) -> bool:
+    """An informative declarative sentence: 8-40 words, ends with a full stop, no page furniture."""
+    words = count_words(sentence)
+    if not 8 <= words <= 40:
+        return False
+    body = sentence.rstrip("\"'\u201d\u2019)] ")
+    if not body.endswith(".") or body.endswith(".."):
+        return False
+    first = sentence.lstrip("\"'\u201c\u2018(")[:1]
+    if not (first.isupper() or first.isdigit()):
+        return False
+    if _BOILERPLATE.search(sentence.lower()) or _URLISH.search(sentence):
+        return False
+    visible = len(sentence) - sum(sentence.count(space) for space in " \u00a0\t")
+    # Code, tables and lists of figures are mostly symbols.
+    return len(_LETTER.findall(sentence)) >= 0.65 * visible
+
+
+def _content_words(text: str) -> set[str]:
+    return {word for word in normalise_text(text).split() if word not in _STOPWORDS}
+
+
+def _proper_nouns(sentence: str) -> int:
+    words = re.findall(r"[\w'\u2019-]+", sentence)
+    return sum(1 for word in words[1:] if word[:1].isupper() and word != "I")
+
+
+def _fact_score(sentence: str, title_words: set[str]) -> float:
+    """Rank lightly: numbers, dates, names and the title's words make a sentence worth more."""
+    score = 1.0
+    if re.search(r"\d", sentence):
+        score += 1.5
+    score += 0.5 * min(_proper_nouns(sentence), 3)
+    score += 0.5 * min(len(_content_words(sentence) & title_words), 2)
+    if 12 <= count_words(sentence) <= 30:
+        score += 0.5
+    if _PERSONAL.search(sentence):
+        score -= 1.0
+    return score
+
+
+def _near_duplicate(words: set[str], kept: list[set[str]]) -> bool:
+    for other in kept:
+        union = words | other
+        if union and len(words & other) / len(union) >= 0.8:
+            return True
+    return False
+
+
+def extract_facts(title: str, text: str, source: str, limit: int = 40) -> list[Fact]:
+    """Pick up to `limit` informative, distinct sentences from a source, in document order."""
+    if limit <= 0:
+        return []
+    candidates: list[str] = []
+    seen: set[str] = set()
+    for paragraph in _paragraphs(text):
+        for sentence in split_sentences(paragraph):
+            key = normalise_text(sentence)
+            if key in seen or not _is_fact_sentence(sentence):
+                continue
+            seen.add(key)
+            candidates.append(sentence)
+
+    title_words = _content_words(title)
+    scores = [_fact_score(sentence, title_words) for sentence in candidates]
+    by_score = sorted(range(len(candidates)), key=lambda position: (-scores[position], position))
+    # Near-duplicate checks are quadratic, so only the best few times `limit` are compared.
+    pool = sorted(by_score[: limit * 3])
+    kept_words: list[set[str]] = []
+    distinct: list[int] = []
+    for position in pool:
+        words = _content_words(candidates[position])
+        if _near_duplicate(words, kept_words):
+            continue
+        kept_words.append(words)
+        distinct.append(position)
+    chosen = sorted(sorted(distinct, key=lambda position: (-scores[position], position))[:limit])
+    return [{"text": candidates[position], "source": source} for position in chosen]
