@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -205,7 +206,7 @@ def runs(
         settings = load_settings()
         records = RunIndex(settings.index).list(limit) if settings.index.exists() else []
     if as_json:
-        typer.echo(json.dumps([_record_json(r) for r in records]))
+        typer.echo(json.dumps([asdict(r) for r in records]))
         return
     from rich.console import Console
     from rich.table import Table
@@ -214,20 +215,6 @@ def runs(
     for record in records:
         table.add_row(record.run_id, record.status, record.topic[:40], record.updated_at, record.video or "")
     Console().print(table if records else 'no runs yet: try reelforge make "the history of coffee"')
-
-
-def _record_json(record: Any) -> dict[str, Any]:
-    return {
-        "run_id": record.run_id,
-        "thread_id": record.thread_id,
-        "status": record.status,
-        "topic": record.topic,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "video": record.video,
-        "error": record.error,
-        "job": record.job,
-    }
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from graph.checkpointer import open_sqlite_saver
@@ -31,15 +32,7 @@ def describe_run(settings: Settings, run_id: str) -> dict[str, Any]:
     journal = summarize_journal(run_dir)
     report_path = run_dir / "report.json"
     return {
-        "run_id": record.run_id,
-        "thread_id": record.thread_id,
-        "status": record.status,
-        "topic": record.topic,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "error": record.error,
-        "video": record.video,
-        "job": record.job,
+        **asdict(record),
         "next": next_nodes,
         "node_executions": journal.starts,
         "node_seconds": journal.node_seconds,
