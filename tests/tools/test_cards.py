@@ -173,3 +173,10 @@ def _timed(tmp_path: Path, index: int) -> float:
     start = time.perf_counter()
     _render(tmp_path, index=index, on_screen_text=f"Timing run {index}")
     return time.perf_counter() - start
+
+
+def test_headline_shrinks_instead_of_breaking_a_word():
+    from tools.images.cards import _fit
+
+    _, lines, _ = _fit("Common misconceptions", True, 150, 40, 1080 * 0.8, 600, 3)
+    assert lines == ["Common", "misconceptions"] or lines == ["Common misconceptions"]

@@ -170,13 +170,19 @@ def _ellipsize(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> str
 def _fit(
     text: str, bold: bool, start: int, smallest: int, max_width: float, max_height: float, max_lines: int
 ) -> tuple[ImageFont.FreeTypeFont, list[str], int]:
-    """The largest font size from `start` down at which the wrapped text fits the box; returns line height."""
+    """The largest font size from `start` down at which the wrapped text fits the box; returns line height.
+
+    A size that would break a word across lines does not fit: shrinking reads better than "misconce-ptions".
+    """
     size = start
+    words = text.split()
     while True:
         font = _font(bold, size)
         lines = _wrap(text, font, max_width)
         line_height = round(size * 1.18)
-        if (len(lines) <= max_lines and len(lines) * line_height <= max_height) or size <= smallest:
+        whole_words = all(_width(font, word) <= max_width for word in words)
+        fits = whole_words and len(lines) <= max_lines and len(lines) * line_height <= max_height
+        if fits or size <= smallest:
             break
         size = max(smallest, int(size * 0.9))
     if len(lines) > max_lines or len(lines) * line_height > max_height:
