@@ -14,7 +14,7 @@ from tools.journal import summarize_journal
 from tools.report import write_report
 
 STAGES = (
-    "orchestrator",
+    "planning",
     "data_acquisition",
     "content_generation",
     "video_production",

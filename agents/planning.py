@@ -53,7 +53,7 @@ def parse_request(text: str) -> JobSpec:
     return JobRequest(topic=topic, **fields).to_job()
 
 
-@tracked("orchestrator")
+@tracked("planning")
 def plan_request(state: OrchestratorState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Normalise the request: a JobSpec from the CLI passes through, a chat line is parsed by rules."""
     if "job" in state:

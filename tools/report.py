@@ -47,9 +47,7 @@ def write_report(run_dir: Path, data: dict[str, Any]) -> tuple[Path, Path]:
     json_path = run_dir / "report.json"
     md_path = run_dir / "report.md"
     # default=str: a Path or datetime that slipped into the data should not cost the user the whole report.
-    write_text_atomic(
-        json_path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
-    )
+    write_text_atomic(json_path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     write_text_atomic(md_path, render_report_markdown(data, run_dir=run_dir))
     return md_path, json_path
 

@@ -77,7 +77,8 @@ def test_write_report_writes_both_files_and_json_round_trips(tmp_path: Path) -> 
     assert json_path == tmp_path / "report.json" and json_path.is_file()
     assert json.loads(json_path.read_text()) == data
     text = json_path.read_text()
-    assert text.startswith("{\n  ") and text.index('"citations"') < text.index('"run_id"')
+    # Keys keep the order the run recorded them in, so stage timings read in pipeline order.
+    assert text.startswith('{\n  "run_id"')
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
