@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
@@ -30,14 +30,12 @@ EventSink = Callable[[Event], None]
 STREAM_MODES: list[StreamMode] = ["updates", "custom"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
-    """How a run ended and what it left behind."""
+    """A finished run: its id and its final state."""
 
     run_id: str
-    status: str
-    values: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
+    values: dict[str, Any]
 
 
 class Interrupted(ReelforgeError):
@@ -105,7 +103,7 @@ def _execute(
         values = dict(app.get_state(config).values)
     video = values.get("video", {}).get("video", {}).get("path")
     index.set_status(run_id, "done", video=video)
-    return RunResult(run_id=run_id, status="done", values=values)
+    return RunResult(run_id=run_id, values=values)
 
 
 def start_run(
