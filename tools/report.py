@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tools.errors import BadInput
 from tools.files import write_text_atomic
+from tools.lenient import as_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -216,16 +217,6 @@ def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _number(value: object) -> float | None:
-    """The value as a float, or None when it is not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 def _md(text: str) -> str:
     """Escape text so Markdown shows it as written."""
     return _MD_SPECIAL.sub(r"\\\1", text)
@@ -265,7 +256,7 @@ def _timings(value: object) -> dict[str, float]:
     """Stage or node timings as name → seconds, in the order the run recorded them, numbers only."""
     result: dict[str, float] = {}
     for name, seconds in _dict(value).items():
-        number = _number(seconds)
+        number = as_number(seconds)
         if number is not None and number >= 0:
             result[_plain(name)] = number
     return result
@@ -332,17 +323,17 @@ def _result_pairs(data: Mapping[str, Any], run_dir: Path | None) -> list[tuple[s
     path = _plain(data.get("result_path")) or _plain(video.get("path"))
     if path:
         pairs.append(("video", path))
-    duration = _number(video.get("duration_s"))
+    duration = as_number(video.get("duration_s"))
     if duration is not None:
-        asked = _number(job.get("duration_s"))
+        asked = as_number(job.get("duration_s"))
         pairs.append(("duration", f"{duration:.1f} s" + (f" (asked for {asked:g} s)" if asked else "")))
-    width, height, fps = _number(video.get("width")), _number(video.get("height")), _number(video.get("fps"))
+    width, height, fps = (as_number(video.get(key)) for key in ("width", "height", "fps"))
     if width and height:
         pairs.append(("picture", f"{width:.0f}×{height:.0f}" + (f" at {fps:g} fps" if fps else "")))
     size = _file_size(data, run_dir)
     if size is not None:
         pairs.append(("size", _human_bytes(size)))
-    lufs, mean = _number(video.get("loudness_lufs")), _number(video.get("mean_volume_db"))
+    lufs, mean = as_number(video.get("loudness_lufs")), as_number(video.get("mean_volume_db"))
     loud = [f"{lufs:.1f} LUFS integrated"] if lufs is not None else []
     loud += [f"mean volume {mean:.1f} dB"] if mean is not None else []
     if loud:
@@ -367,7 +358,7 @@ def _result_lines(data: Mapping[str, Any], run_dir: Path | None) -> list[str]:
 def _job_summary(job: dict[str, Any]) -> str:
     """The job's knobs on one line: '45 s · 9:16 · en · voice joe · style bold · preview'."""
     parts = []
-    duration = _number(job.get("duration_s"))
+    duration = as_number(job.get("duration_s"))
     if duration is not None:
         parts.append(f"{duration:g} s")
     for key, prefix in (("aspect", ""), ("lang", ""), ("voice", "voice "), ("style", "style ")):

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from state import Publication
 from tools.errors import BadInput
 from tools.files import atomic_path, sha256_file, write_text_atomic
+from tools.lenient import as_number
 
 __all__ = ["GALLERY_URL_ENV", "list_gallery", "publish_to_gallery", "rebuild_gallery", "srt_to_vtt"]
 
@@ -286,19 +287,9 @@ def _tags(value: object) -> list[str]:
     return [tag for tag in (_text(item).strip().lstrip("#") for item in value) if tag]
 
 
-def _number(value: object) -> float | None:
-    """A metadata value as a float, or None when it is not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 def _duration(entry: dict[str, Any]) -> str:
     """Duration as m:ss, or an empty string when unknown."""
-    seconds = _number(entry.get("duration_s"))
+    seconds = as_number(entry.get("duration_s"))
     if seconds is None or seconds < 0:
         return ""
     total = int(round(seconds))
@@ -311,7 +302,7 @@ def _aspect(entry: dict[str, Any]) -> tuple[str, int, int]:
     if match and int(match.group(1)) > 0 and int(match.group(2)) > 0:
         w, h = int(match.group(1)), int(match.group(2))
         return f"{w}:{h}", w, h
-    width, height = _number(entry.get("width")), _number(entry.get("height"))
+    width, height = as_number(entry.get("width")), as_number(entry.get("height"))
     if width and height and width > 0 and height > 0:
         return "", int(width), int(height)
     return "", 16, 9
