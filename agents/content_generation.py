@@ -61,7 +61,17 @@ def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
         job["duration_s"],
         planning_rate(job["voice"], job["duration_s"]),
     )
-    return {"script": script, "revisions": 0, "tiers": {"script": f"offline:{script['writer']}"}}
+    update: dict[str, Any] = {
+        "script": script,
+        "revisions": 0,
+        "tiers": {"script": f"offline:{script['writer']}"},
+    }
+    if state.get("facts") and not script["citations"]:
+        update["warnings"] = [
+            f"no fact from your sources fits a {job['duration_s']} s video, so the script is an outline; "
+            "try a longer --duration"
+        ]
+    return update
 
 
 @tracked("content_generation")

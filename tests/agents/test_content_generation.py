@@ -82,3 +82,21 @@ def test_first_draft_passes_the_gate(tmp_path, duration):
     config = {"configurable": {"thread_id": f"d{duration}"}}
     app.invoke({"job": job, "facts": []}, config, context=_context(tmp_path))
     assert app.get_state(config).values["quality"]["passed"]
+
+
+def test_sources_too_long_for_the_duration_are_reported(tmp_path):
+    facts = [
+        {
+            "text": "A honey bee colony can hold around fifty thousand bees at the height of summer.",
+            "source": "notes.md",
+        },
+    ]
+    job = JobRequest(topic="honey", duration_s=10, voice="espeak", preview=True).to_job()
+    app = build_content_generation_graph().compile(
+        checkpointer=InMemorySaver(), interrupt_after=["write_script"]
+    )
+    config = {"configurable": {"thread_id": "short"}}
+    app.invoke({"job": job, "facts": facts}, config, context=_context(tmp_path))
+    values = app.get_state(config).values
+    assert values["script"]["citations"] == []
+    assert any("outline" in warning for warning in values["warnings"])
