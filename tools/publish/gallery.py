@@ -372,8 +372,9 @@ def _render_card(entry: dict[str, Any]) -> str:
         f'  <video controls preload="metadata" playsinline poster="{esc(_href(run_id, THUMBNAIL))}"'
         f' style="aspect-ratio: {ratio_w} / {ratio_h}">',
         f'    <source src="{esc(_href(run_id, VIDEO))}" type="video/mp4">',
+        # Not `default`: the captions are burned into the picture; the track is there for players and readers.
         f'    <track kind="subtitles" src="{esc(_href(run_id, SUBTITLES_VTT))}" srclang="{esc(lang)}"'
-        f' label="Subtitles" default>',
+        f' label="Subtitles">',
         "  </video>",
         '  <div class="body">',
         f"    <h2>{esc(title)}</h2>",
