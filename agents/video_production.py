@@ -17,7 +17,7 @@ from tools.errors import VerificationFailed, is_transient
 from tools.files import content_key, make_artifact, reusable
 from tools.media.audio import build_soundtrack
 from tools.media.render import Segment, render_video
-from tools.media.subtitles import build_cues, write_srt
+from tools.media.subtitles import Cue, build_cues, write_srt
 from tools.media.verify import extract_thumbnail, verify_video
 from tools.memory import release_free_memory
 
@@ -49,23 +49,32 @@ def lay_out_timeline(scenes: list[SceneAssets], target_s: float) -> list[dict[st
     return timeline
 
 
+def timeline_length(timeline: list[dict[str, float]]) -> float:
+    """Where the last scene ends: the video's length in seconds."""
+    return timeline[-1]["start_s"] + timeline[-1]["duration_s"]
+
+
+def timed_cues(scenes: list[SceneAssets], timeline: list[dict[str, float]]) -> list[Cue]:
+    """Subtitle cues for every sentence, placed where its scene's narration starts on the timeline."""
+    return build_cues(
+        [
+            (slot["narration_start_s"], scene["audio"]["sentences"])
+            for slot, scene in zip(timeline, scenes, strict=True)
+        ]
+    )
+
+
 @tracked("video_production")
 def plan_timeline(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Time every scene from its real narration length and write the subtitles from the voice's timings."""
     scenes = sorted(state["scenes"], key=lambda scene: scene["index"])
     target = float(state["job"]["duration_s"])
     timeline = lay_out_timeline(scenes, target)
-    total = timeline[-1]["start_s"] + timeline[-1]["duration_s"]
+    total = timeline_length(timeline)
     warnings = []
     if total > target * (1 + DURATION_TOLERANCE):
         warnings.append(f"the narration runs {total:.0f} s, longer than the {target:.0f} s asked for")
-    cues = build_cues(
-        [
-            (slot["narration_start_s"], scene["audio"]["sentences"])
-            for slot, scene in zip(timeline, scenes, strict=True)
-        ]
-    )
-    srt = write_srt(cues, runtime.context.run_dir / "video" / "subtitles.srt")
+    srt = write_srt(timed_cues(scenes, timeline), runtime.context.run_dir / "video" / "subtitles.srt")
     return {
         "timeline": timeline,
         "subtitles": make_artifact(srt, "offline", "voice-timings"),
@@ -78,7 +87,7 @@ def mix_soundtrack(state: VideoState, runtime: Runtime[Context]) -> dict[str, An
     """Place each narration clip on the timeline, duck the music under it, and normalise to -14 LUFS."""
     scenes = sorted(state["scenes"], key=lambda scene: scene["index"])
     timeline = state["timeline"]
-    total = timeline[-1]["start_s"] + timeline[-1]["duration_s"]
+    total = timeline_length(timeline)
     music = state["job"]["music"]
     key = content_key("mix-v1", [s["audio"]["sha256"] for s in scenes], timeline, music)
     path = runtime.context.run_dir / "video" / f"soundtrack-{key}.wav"
@@ -126,12 +135,7 @@ def render_scenes(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
         runtime.context.voices.release()
         release_free_memory()
         writer = get_stream_writer()
-        cues = build_cues(
-            [
-                (slot["narration_start_s"], scene["audio"]["sentences"])
-                for slot, scene in zip(state["timeline"], scenes, strict=True)
-            ]
-        )
+        cues = timed_cues(scenes, state["timeline"])
         last = [0.0]
 
         def progress(fraction: float) -> None:
@@ -165,7 +169,7 @@ def verify_output(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
             f"{video_path} changed or vanished since it was rendered; run 'reelforge resume'"
         )
     timeline = state["timeline"]
-    total = timeline[-1]["start_s"] + timeline[-1]["duration_s"]
+    total = timeline_length(timeline)
     release_free_memory()
     probe, lufs, problems = verify_video(
         video_path, runtime.context.ffmpeg, width, height, total, DURATION_TOLERANCE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 
@@ -19,8 +18,7 @@ def slugify(text: str, max_len: int = 40) -> str:
 
 def new_run_id(topic: str) -> str:
     """A fresh run id: the topic's slug plus a short random hash, e.g. 'history-of-coffee-3f2a9c'."""
-    salt = secrets.token_hex(8)
-    return f"{slugify(topic)}-{hashlib.sha256((topic + salt).encode()).hexdigest()[:6]}"
+    return f"{slugify(topic)}-{secrets.token_hex(3)}"
 
 
 def check_run_id(run_id: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from state.job import ASPECTS, LANGUAGES, STYLES, VOICES, JobSpec
 
@@ -10,6 +10,15 @@ MAX_TOPIC_CHARS = 500
 MIN_DURATION_S = 10
 MAX_DURATION_S = 600
 TARGETS: tuple[str, ...] = ("gallery",)
+
+
+# field → (allowed values, what to call it in an error, the CLI flag that sets it)
+_CLOSED_SETS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "aspect": (ASPECTS, "aspect", "--aspect"),
+    "lang": (LANGUAGES, "language", "--lang"),
+    "voice": (VOICES, "voice", "--voice"),
+    "style": (STYLES, "style", "--style"),
+}
 
 
 def _one_of(value: str, allowed: tuple[str, ...], what: str, flag: str) -> str:
@@ -57,25 +66,11 @@ class JobRequest(BaseModel):
             )
         return value
 
-    @field_validator("aspect")
+    @field_validator("aspect", "lang", "voice", "style")
     @classmethod
-    def _aspect(cls, value: str) -> str:
-        return _one_of(value, ASPECTS, "aspect", "--aspect")
-
-    @field_validator("lang")
-    @classmethod
-    def _lang(cls, value: str) -> str:
-        return _one_of(value.lower(), LANGUAGES, "language", "--lang")
-
-    @field_validator("voice")
-    @classmethod
-    def _voice(cls, value: str) -> str:
-        return _one_of(value, VOICES, "voice", "--voice")
-
-    @field_validator("style")
-    @classmethod
-    def _style(cls, value: str) -> str:
-        return _one_of(value, STYLES, "style", "--style")
+    def _closed_set(cls, value: str, info: ValidationInfo) -> str:
+        allowed, what, flag = _CLOSED_SETS[info.field_name or ""]
+        return _one_of(value.lower() if info.field_name == "lang" else value, allowed, what, flag)
 
     @field_validator("targets")
     @classmethod

@@ -21,7 +21,7 @@ from tools.speech import (
     WORDS_PER_SECOND,
     VoiceShelf,
     check_voice,
-    split_sentences,
+    split_spoken_sentences,
 )
 from tools.speech.espeak_voice import prepare_text
 from tools.speech.piper_voice import sentence_texts
@@ -185,22 +185,24 @@ def test_both_voices_at_once(shelf: VoiceShelf, tmp_path: Path) -> None:
 
 def test_split_follows_espeak_rules() -> None:
     """Abbreviations, decimals, ellipses, quotes and blank lines split where espeak-ng splits."""
-    assert split_sentences("It costs 3.5 dollars at 3 p.m. today. Wait... what? Yes!!") == [
+    assert split_spoken_sentences("It costs 3.5 dollars at 3 p.m. today. Wait... what? Yes!!") == [
         "It costs 3.5 dollars at 3 p.m. today.",
         "Wait... what?",
         "Yes!!",
     ]
-    assert split_sentences('He said "Go home." Then he left.\n\nNew paragraph') == [
+    assert split_spoken_sentences('He said "Go home." Then he left.\n\nNew paragraph') == [
         'He said "Go home."',
         "Then he left.",
         "New paragraph",
     ]
-    assert split_sentences("Mr. Smith met Dr. Jones in St. Louis. The U.S., China and others met.") == [
+    assert split_spoken_sentences(
+        "Mr. Smith met Dr. Jones in St. Louis. The U.S., China and others met."
+    ) == [
         "Mr. Smith met Dr. Jones in St. Louis.",
         "The U.S.,",
         "China and others met.",
     ]
-    assert split_sentences("   ") == []
+    assert split_spoken_sentences("   ") == []
 
 
 def test_mismatched_chunks_still_get_all_the_words() -> None:

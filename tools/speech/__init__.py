@@ -1,6 +1,6 @@
 """Offline narration voices: Piper 'joe' (neural) and espeak-ng, with per-sentence timings."""
 
-from tools.speech.espeak_voice import EspeakSynthesizer, split_sentences
+from tools.speech.espeak_voice import EspeakSynthesizer, split_spoken_sentences
 from tools.speech.library import VOICE_NAMES, WORDS_PER_SECOND, VoiceShelf, check_voice
 from tools.speech.piper_voice import SENTENCE_PAUSE_S, PiperSynthesizer
 
@@ -12,5 +12,5 @@ __all__ = [
     "PiperSynthesizer",
     "VoiceShelf",
     "check_voice",
-    "split_sentences",
+    "split_spoken_sentences",
 ]

@@ -77,8 +77,8 @@ def prepare_text(text: str) -> SpokenText:
     return SpokenText(original, "".join(original[index] for index in origin[:-1]), origin)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split narration into the sentences the offline voices speak (espeak-ng's rules), one line each."""
+def split_spoken_sentences(text: str) -> list[str]:
+    """Split narration where the offline voices end a sentence (espeak-ng's rules, unlike prose splitting)."""
     if not text.strip():
         return []
     spoken = prepare_text(text)
