@@ -1,0 +1,1 @@
+"""Local HTTP servers that speak external services' documented wire protocols, with faults on demand."""

@@ -1,0 +1,31 @@
+"""The model router: providers per capability (text, image, speech), tried self-hosted, cloud, offline."""
+
+from tools.models.base import (
+    TIER_RANK,
+    Capability,
+    HealthResult,
+    ImageRequest,
+    MediaAnswer,
+    Provider,
+    SpeechRequest,
+    TextAnswer,
+    TextRequest,
+    Tier,
+)
+from tools.models.failures import AllProvidersFailed, Attempt, ProviderError
+
+__all__ = [
+    "TIER_RANK",
+    "AllProvidersFailed",
+    "Attempt",
+    "Capability",
+    "HealthResult",
+    "ImageRequest",
+    "MediaAnswer",
+    "Provider",
+    "ProviderError",
+    "SpeechRequest",
+    "TextAnswer",
+    "TextRequest",
+    "Tier",
+]
