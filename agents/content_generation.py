@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +13,33 @@ from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, Send
 
 from agents.tracking import tracked
+from prompts import REVISE_SCRIPT, SCENE_IMAGE, SCENE_IMAGE_NEGATIVE, SCRIPT_SYSTEM, WRITE_SCRIPT
 from state import (
     AudioArtifact,
     ContentIn,
     ContentOut,
     ContentState,
     Context,
+    Fact,
+    JobSpec,
     SceneAssets,
     SceneTask,
+    Script,
+    SpeechResult,
     SpokenSentence,
     output_size,
 )
+from state.model_calls import Degradation, ImageRequest, Routed, SpeechRequest, TextRequest
+from state.script_draft import ScriptDraft
 from tools.errors import ReelforgeError, is_transient
-from tools.files import content_key, make_artifact, reusable, write_text_atomic
+from tools.files import atomic_path, content_key, make_artifact, reusable, write_text_atomic
 from tools.images.cards import render_card
-from tools.speech import WORDS_PER_SECOND
+from tools.speech import WORDS_PER_SECOND, spread_sentences
 from tools.text.offline_writer import revise_script as repair_script
 from tools.text.offline_writer import write_script as write_offline_script
+from tools.text.outline_phrases import MAX_SCENES, MIN_SCENES
 from tools.text.quality import check_script as check_script_rules
-from tools.text.quality import problem_code
+from tools.text.quality import problem_code, word_limits
 
 # Problems a video can still be made with become warnings; these cannot be voiced or shown.
 UNRENDERABLE = frozenset({"empty_scene"})
@@ -51,22 +60,69 @@ def planning_rate(voice: str, duration_s: int) -> float:
     return WORDS_PER_SECOND[voice] * margin
 
 
+def _degraded(routed: Routed, artifact: str) -> list[Degradation]:
+    if routed.degraded is None:
+        return []
+    return [
+        {
+            "capability": artifact.split(".")[0],
+            "artifact": artifact,
+            "tier": routed.tier,
+            "provider": routed.provider,
+            "reason": routed.degraded,
+        }
+    ]
+
+
+def _script_request(job: JobSpec, prompt: str, offline: Callable[[], Script]) -> TextRequest:
+    system = SCRIPT_SYSTEM.render(aspect=job["aspect"], language=job["lang"])
+    return TextRequest(system=system, prompt=prompt, schema=ScriptDraft, offline=lambda: dict(offline()))
+
+
+def _routed_script(routed: Routed, facts: list[Fact]) -> Script:
+    """The offline writer answers with a finished Script; a model answers with a ScriptDraft."""
+    if routed.tier == "offline":
+        script: Script = routed.answer.data
+        return script
+    return ScriptDraft.model_validate(routed.answer.data).to_script(
+        facts, f"{routed.provider}:{routed.model}"
+    )
+
+
+def _script_tier(routed: Routed, script: Script) -> str:
+    return f"offline:{script['writer']}" if routed.tier == "offline" else f"{routed.tier}:{routed.provider}"
+
+
+def _facts_block(facts: list[Fact]) -> str:
+    return "\n".join(f"- {fact['text']} (source: {fact['source']})" for fact in facts) or "(no facts given)"
+
+
 @tracked("content_generation")
 def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Write the first draft from the topic and the facts with the offline writer."""
+    """Write the first draft with the best text model that answers; the offline writer always can."""
     job = state["job"]
-    script = write_offline_script(
-        job["topic"],
-        state.get("facts", []),
-        job["duration_s"],
-        planning_rate(job["voice"], job["duration_s"]),
+    facts = state.get("facts", [])
+    rate = planning_rate(job["voice"], job["duration_s"])
+    prompt = WRITE_SCRIPT.render(
+        topic=job["topic"],
+        duration_s=job["duration_s"],
+        max_words=word_limits(job["duration_s"], rate)[1],
+        min_scenes=MIN_SCENES,
+        max_scenes=MAX_SCENES,
+        facts=_facts_block(facts),
     )
+    request = _script_request(
+        job, prompt, lambda: write_offline_script(job["topic"], facts, job["duration_s"], rate)
+    )
+    routed = runtime.context.models.text(request, "write_script")
+    script = _routed_script(routed, facts)
     update: dict[str, Any] = {
         "script": script,
         "revisions": 0,
-        "tiers": {"script": f"offline:{script['writer']}"},
+        "tiers": {"script": _script_tier(routed, script)},
+        "degraded": _degraded(routed, "script"),
     }
-    if state.get("facts") and not script["citations"]:
+    if facts and not script["citations"]:
         update["warnings"] = [
             f"no fact from your sources fits a {job['duration_s']} s video, so the script is an outline; "
             "try a longer --duration"
@@ -97,13 +153,26 @@ def check_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
 def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Repair the problems the gate found, keeping the scenes that passed."""
     job = state["job"]
-    script = repair_script(
-        state["script"],
-        state["quality"]["problems"],
-        job["duration_s"],
-        planning_rate(job["voice"], job["duration_s"]),
+    facts = state.get("facts", [])
+    rate = planning_rate(job["voice"], job["duration_s"])
+    problems = state["quality"]["problems"]
+    prompt = REVISE_SCRIPT.render(
+        duration_s=job["duration_s"],
+        max_words=word_limits(job["duration_s"], rate)[1],
+        problems="\n".join(f"- {problem}" for problem in problems),
+        script=json.dumps(state["script"], ensure_ascii=False),
     )
-    return {"script": script, "revisions": state.get("revisions", 0) + 1}
+    request = _script_request(
+        job, prompt, lambda: repair_script(state["script"], problems, job["duration_s"], rate)
+    )
+    routed = runtime.context.models.text(request, "revise_script")
+    script = _routed_script(routed, facts)
+    return {
+        "script": script,
+        "revisions": state.get("revisions", 0) + 1,
+        "tiers": {"script": _script_tier(routed, script)},
+        "degraded": _degraded(routed, "script"),
+    }
 
 
 def fan_out_scenes(state: ContentState) -> list[Send]:
@@ -123,13 +192,33 @@ def route_after_check_script(state: ContentState, runtime: Runtime[Context]) -> 
     return fan_out_scenes(state)
 
 
-def _scene_image(task: SceneTask, run_dir: Path) -> dict[str, Any]:
+def _saved(sidecar: Path) -> dict[str, Any] | None:
+    """A scene artifact recorded by an earlier attempt, if its file is intact (a resume never pays twice)."""
+    if sidecar.exists():
+        saved: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
+        if reusable(saved):  # type: ignore[arg-type]
+            return saved
+    return None
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def _scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, Any], Routed | None]:
     job, scene = task["job"], task["scene"]
     width, height = output_size(job["aspect"], job["preview"])
     kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
-    key = content_key("card-v1", task["title"], scene, task["scene_count"], job["style"], width, height, kind)
-    path = run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
-    if not path.exists():
+    key = content_key(
+        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind
+    )
+    path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
+    sidecar = path.with_suffix(".json")
+    if (saved := _saved(sidecar)) is not None:
+        return saved, None
+
+    def card() -> bytes:
         render_card(
             title=task["title"],
             on_screen_text=scene["on_screen_text"],
@@ -142,44 +231,80 @@ def _scene_image(task: SceneTask, run_dir: Path) -> dict[str, Any]:
             out_path=path,
             kind=kind,
         )
-    return dict(make_artifact(path, "offline", "cards"))
+        return path.read_bytes()
+
+    prompt = SCENE_IMAGE.render(
+        visual=scene["visual"] or scene["on_screen_text"],
+        title=task["title"],
+        index=scene["index"],
+        count=task["scene_count"],
+        style=job["style"],
+        orientation={"9:16": "vertical", "16:9": "horizontal", "1:1": "square"}[job["aspect"]],
+    )
+    request = ImageRequest(prompt, width, height, card, SCENE_IMAGE_NEGATIVE, seed=int(key[:8], 16))
+    routed = runtime.context.models.image(request, "make_scene")
+    if routed.tier != "offline":
+        _write_bytes(path, routed.answer.data)
+    image = dict(make_artifact(path, routed.tier, routed.provider))
+    write_text_atomic(sidecar, json.dumps(image))
+    return image, routed
 
 
-def _scene_audio(task: SceneTask, runtime: Runtime[Context]) -> AudioArtifact:
+def _scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifact, Routed | None]:
     job, scene = task["job"], task["scene"]
-    key = content_key("voice-v1", job["voice"], scene["narration"])
+    key = content_key("voice-v2", job["voice"], scene["narration"])
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.wav"
     sidecar = path.with_suffix(".json")
-    if path.exists() and sidecar.exists():
-        saved = json.loads(sidecar.read_text(encoding="utf-8"))
-        if reusable(saved):
-            audio: AudioArtifact = saved
-            return audio
-    voice = runtime.context.voices.get(job["voice"])
-    spoken = voice.synthesize(scene["narration"], path)
-    sentences: list[SpokenSentence] = list(spoken.sentences)
-    audio = {
-        **make_artifact(path, voice.tier, voice.provider),
-        "duration_s": spoken.duration_s,
-        "sentences": sentences,
-    }
+    if (saved := _saved(sidecar)) is not None:
+        audio: AudioArtifact = saved  # type: ignore[assignment]
+        return audio, None
+    spoken: list[SpeechResult] = []
+
+    def local_voice() -> bytes:
+        spoken.append(runtime.context.voices.get(job["voice"]).synthesize(scene["narration"], path))
+        return path.read_bytes()
+
+    routed = runtime.context.models.speech(
+        SpeechRequest(scene["narration"], local_voice, job["lang"]), "make_scene"
+    )
+    if spoken and routed.tier == "offline":
+        duration_s, sentences = spoken[-1].duration_s, list(spoken[-1].sentences)
+    else:
+        _write_bytes(path, routed.answer.data)
+        duration_s = routed.answer.audio_s
+        sentences = spread_sentences(scene["narration"], duration_s)
+    # The offline tier's ledger name is generic; the artifact names the local voice that spoke.
+    provider = (
+        routed.provider if routed.tier != "offline" else runtime.context.voices.get(job["voice"]).provider
+    )
+    timed: list[SpokenSentence] = sentences
+    audio = {**make_artifact(path, routed.tier, provider), "duration_s": duration_s, "sentences": timed}
     write_text_atomic(sidecar, json.dumps(audio))
-    return audio
+    return audio, routed
 
 
 @tracked("content_generation")
 def make_scene(state: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Render one scene's card and speak its narration, reusing files whose inputs are unchanged."""
+    """Make one scene's image and narration with the best providers that answer, reusing finished files."""
     writer = get_stream_writer()
     index = state["scene"]["index"]
     writer({"stage": "scene", "scene": index, "of": state["scene_count"], "status": "started"})
-    image = _scene_image(state, runtime.context.run_dir)
-    audio = _scene_audio(state, runtime)
+    image, image_routed = _scene_image(state, runtime)
+    audio, audio_routed = _scene_audio(state, runtime)
     writer({"stage": "scene", "scene": index, "of": state["scene_count"], "status": "done"})
     assets: SceneAssets = {"index": index, "image": image, "audio": audio}  # type: ignore[typeddict-item]
+    degraded = []
+    if image_routed is not None:
+        degraded += _degraded(image_routed, f"image.{index:02d}")
+    if audio_routed is not None:
+        degraded += _degraded(audio_routed, f"speech.{index:02d}")
     return {
         "scenes": [assets],
-        "tiers": {"images": "offline:cards", "narration": f"{audio['tier']}:{audio['provider']}"},
+        "tiers": {
+            f"images.{index:02d}": f"{image['tier']}:{image['provider']}",
+            f"narration.{index:02d}": f"{audio['tier']}:{audio['provider']}",
+        },
+        "degraded": degraded,
     }
 
 

@@ -29,6 +29,7 @@ def report_data(state: MonitorState, runtime: Runtime[Context]) -> dict[str, Any
     script = state.get("script")
     video = state.get("video")
     tiers = dict(state.get("tiers", {}))
+    degraded = state.get("degraded", [])
     return {
         "run_id": runtime.context.run_id,
         "status": "done",
@@ -60,8 +61,9 @@ def report_data(state: MonitorState, runtime: Runtime[Context]) -> dict[str, Any
         "node_timings": journal.node_seconds,
         "node_executions": journal.starts,
         "tiers": tiers,
-        "degraded": False,
-        "degraded_reasons": [],
+        "degraded": bool(degraded),
+        "degraded_reasons": list(dict.fromkeys(item["reason"] for item in degraded)),
+        "usage": runtime.context.models.usage_summary(),
         "warnings": state.get("warnings", []),
         "result_path": video["video"]["path"] if video else None,
     }

@@ -32,7 +32,9 @@ def _main(
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    from tools.secrets import redact
+
+    typer.echo(f"error: {redact(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -81,6 +83,8 @@ def _run_with_display(
 
 
 def _summary(run_id: str, values: dict[str, Any], home: Path) -> dict[str, Any]:
+    from tools.report import collapse_tiers
+
     video = values.get("video") or {}
     job = values.get("job") or {}
     return {
@@ -93,8 +97,9 @@ def _summary(run_id: str, values: dict[str, Any], home: Path) -> dict[str, Any]:
         "width": video.get("width"),
         "height": video.get("height"),
         "loudness_lufs": video.get("loudness_lufs"),
-        "tiers": values.get("tiers", {}),
-        "degraded": False,
+        "tiers": collapse_tiers(values.get("tiers", {})),
+        "degraded": bool(values.get("degraded")),
+        "degraded_reasons": list(dict.fromkeys(item["reason"] for item in values.get("degraded", []))),
         "warnings": values.get("warnings", []),
         "report": (values.get("report") or {}).get("path"),
     }
@@ -238,6 +243,60 @@ def show(
     from graph.inspect_run import render_run
 
     Console().print(render_run(details))
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Check every model provider now: tier, endpoint, health, latency, models, and the overall mode."""
+    with _errors():
+        from graph.model_status import provider_status
+        from graph.settings import load_settings
+
+        settings = load_settings()
+        _log_to_home(settings.home)
+        report = provider_status(settings)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    from rich.console import Console
+
+    from graph.model_status import render_status
+
+    Console().print(render_status(report))
+
+
+@app.command()
+def costs(
+    since: Annotated[str, typer.Option(help="How far back: 7d, 12h, 30m, 2w or a date (2026-11-01).")] = "7d",
+    by: Annotated[str, typer.Option(help="Group by provider, day or run.")] = "provider",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Model usage and cost from the ledger: totals, self-hosted share, and savings versus premium."""
+    with _errors():
+        from graph.model_status import cost_report
+        from graph.settings import load_settings
+        from tools.errors import BadInput
+
+        if by not in ("provider", "day", "run"):
+            raise BadInput(f"cannot group by '{by}'; use --by provider, --by day or --by run")
+        report = cost_report(load_settings(), since, by)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    from rich.console import Console
+
+    from graph.model_status import render_costs
+
+    Console().print(render_costs(report))
+
+
+def _log_to_home(home: Path) -> None:
+    from graph.logs import configure_logging
+    from graph.router_config import load_router_settings
+
+    configure_logging(home, load_router_settings(home), to_stderr=bool(_state["debug"]))
 
 
 def main() -> None:

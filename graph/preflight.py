@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from graph.router_config import load_router_settings
 from graph.settings import Settings
 from state import JobRequest, JobSpec
 from state.requests import first_error
@@ -48,6 +49,7 @@ def preflight(settings: Settings, job: JobSpec, voices: VoiceShelf | None = None
     """
     job = check_inputs(job)
     check_home(settings.home, settings.min_free_bytes)
+    load_router_settings(settings.home)  # a bad reelforge.toml fails here, before the run exists
     find_ffmpeg()
     check_voice(job["voice"], shelf=voices)
     return job

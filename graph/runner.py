@@ -13,16 +13,21 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import StreamMode
 
 from graph.checkpointer import open_sqlite_saver
+from graph.logs import configure_logging
 from graph.orchestrator import compile_orchestrator
+from graph.router_config import load_router_settings
 from graph.run_ids import thread_id_for
 from graph.settings import Settings
-from state import Context, JobSpec, VoiceLibrary
+from state import Context, JobSpec, RouterSettings, VoiceLibrary
 from tools.errors import BadInput, ReelforgeError
 from tools.home import check_home, run_lock
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
 from tools.memory import limit_malloc_arenas
+from tools.models.ledger import UsageLedger
+from tools.models.service import ModelRouter
 from tools.run_index import RunIndex
+from tools.secrets import redact
 from tools.speech import VoiceShelf
 
 Event = dict[str, Any]
@@ -56,14 +61,21 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def make_context(settings: Settings, run_id: str, voices: VoiceLibrary | None = None) -> Context:
-    """Build the per-run Context: paths, the voices (loaded on first use), and ffmpeg."""
+def make_context(
+    settings: Settings,
+    run_id: str,
+    voices: VoiceLibrary | None = None,
+    router: RouterSettings | None = None,
+) -> Context:
+    """Build the per-run Context: paths, the voices (loaded on first use), ffmpeg and the model router."""
+    router = router or load_router_settings(settings.home)
     return Context(
         run_id=run_id,
         run_dir=settings.run_dir(run_id),
         home=settings.home,
         voices=voices or VoiceShelf(),
         ffmpeg=find_ffmpeg(),
+        models=ModelRouter(router, UsageLedger(settings.ledger), run_id),
     )
 
 
@@ -76,7 +88,9 @@ def _execute(
 ) -> RunResult:
     limit_malloc_arenas()
     index = RunIndex(settings.index)
-    context = make_context(settings, run_id, voices)
+    router = load_router_settings(settings.home)
+    configure_logging(settings.home, router)
+    context = make_context(settings, run_id, voices, router)
     config: RunnableConfig = {"configurable": {"thread_id": thread_id_for(run_id)}, "recursion_limit": 200}
     with run_lock(context.run_dir), open_sqlite_saver(settings.checkpoints) as saver:
         app = compile_orchestrator(saver)
@@ -97,7 +111,7 @@ def _execute(
             index.set_status(run_id, "interrupted")
             raise Interrupted(f"run {run_id} stopped; continue it with: reelforge resume {run_id}") from None
         except Exception as exc:
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             index.set_status(run_id, "failed", error=message)
             raise
         values = dict(app.get_state(config).values)

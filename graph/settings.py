@@ -27,6 +27,11 @@ class Settings:
         return self.home / "index.sqlite"
 
     @property
+    def ledger(self) -> Path:
+        """The SQLite usage ledger and health log of the model router."""
+        return self.home / "ledger.sqlite"
+
+    @property
     def runs(self) -> Path:
         """The folder holding one subfolder per run."""
         return self.home / "runs"

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from prompts.templates import Prompt
 
+SCRIPT_SYSTEM = Prompt(
+    "script_system",
+    """You are a careful scriptwriter for short $aspect videos in $language.
+You answer with one JSON object that matches the schema you are given, and nothing else.
+You never invent facts: every number, name or date you state comes from the facts you are given.""",
+)
+
 WRITE_SCRIPT = Prompt(
     "write_script",
     """You write scripts for short vertical videos.
@@ -31,4 +38,12 @@ Script (JSON):
 $script""",
 )
 
-ALL = (WRITE_SCRIPT, REVISE_SCRIPT)
+SCENE_IMAGE = Prompt(
+    "scene_image",
+    """$visual. Illustration for a short video titled "$title", scene $index of $count. $style style,
+$orientation composition, one clear subject, no words, no letters, no watermark.""",
+)
+
+SCENE_IMAGE_NEGATIVE = "text, letters, watermark, logo, blurry, deformed"
+
+ALL = (SCRIPT_SYSTEM, WRITE_SCRIPT, REVISE_SCRIPT, SCENE_IMAGE)

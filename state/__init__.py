@@ -1,8 +1,21 @@
 """Data shapes only: TypedDicts, reducers, schemas, the runtime Context and pydantic boundary models."""
 
 from state.artifacts import Artifact, AudioArtifact, SceneAssets, SpokenSentence, VideoResult
-from state.context import Context, SpeechResult, Synthesizer, VoiceLibrary
+from state.context import Context, ModelService, SpeechResult, Synthesizer, VoiceLibrary
 from state.job import ASPECT_SIZES, ASPECTS, LANGUAGES, STYLES, VOICES, JobSpec, output_size
+from state.model_calls import (
+    CAPABILITIES,
+    TIER_RANK,
+    Degradation,
+    HealthResult,
+    ImageRequest,
+    MediaAnswer,
+    Routed,
+    SpeechRequest,
+    TextAnswer,
+    TextRequest,
+)
+from state.model_settings import Price, ProviderSettings, RouterSettings
 from state.orchestrator import (
     ContentIn,
     ContentOut,
@@ -27,8 +40,25 @@ from state.orchestrator import (
 )
 from state.requests import JobRequest
 from state.script import Citation, Fact, QualityReport, SceneSpec, Script
+from state.script_draft import SceneDraft, ScriptDraft
 
 __all__ = [
+    "CAPABILITIES",
+    "TIER_RANK",
+    "Degradation",
+    "HealthResult",
+    "ImageRequest",
+    "MediaAnswer",
+    "ModelService",
+    "Price",
+    "ProviderSettings",
+    "Routed",
+    "RouterSettings",
+    "SceneDraft",
+    "ScriptDraft",
+    "SpeechRequest",
+    "TextAnswer",
+    "TextRequest",
     "MonitorState",
     "PublishState",
     "DataState",

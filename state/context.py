@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from state.artifacts import SpokenSentence
+from state.model_calls import ImageRequest, Routed, SpeechRequest, TextRequest
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,26 @@ class VoiceLibrary(Protocol):
         ...
 
 
+class ModelService(Protocol):
+    """The model router: each call tries self-hosted, cloud, then offline providers and ledgers the call."""
+
+    def text(self, request: TextRequest, node: str, alias: str = "default") -> Routed:
+        """A JSON object that fits `request.schema`."""
+        ...
+
+    def image(self, request: ImageRequest, node: str) -> Routed:
+        """A PNG of exactly the requested size."""
+        ...
+
+    def speech(self, request: SpeechRequest, node: str) -> Routed:
+        """A mono 16-bit WAV of the text spoken."""
+        ...
+
+    def usage_summary(self) -> dict[str, Any]:
+        """This run's calls, failures, cost and savings, JSON-native, for the report."""
+        ...
+
+
 @dataclass(frozen=True)
 class Context:
     """Per-run settings and clients, passed to every node through `Runtime[Context]`."""
@@ -51,4 +72,5 @@ class Context:
     home: Path
     voices: VoiceLibrary
     ffmpeg: str
+    models: ModelService
     max_revisions: int = 2

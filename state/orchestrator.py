@@ -7,6 +7,7 @@ from typing import Annotated, TypedDict
 
 from state.artifacts import Artifact, SceneAssets, VideoResult
 from state.job import JobSpec
+from state.model_calls import Degradation
 from state.reducers import merge_dicts, merge_scenes
 from state.script import Fact, QualityReport, SceneSpec, Script
 
@@ -41,6 +42,7 @@ class OrchestratorState(TypedDict, total=False):
     publications: Annotated[list[Publication], operator.add]
     report: Artifact
     tiers: Annotated[dict[str, str], merge_dicts]
+    degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -53,6 +55,7 @@ class OrchestratorOut(TypedDict, total=False):
     publications: list[Publication]
     report: Artifact
     tiers: dict[str, str]
+    degraded: list[Degradation]
     warnings: list[str]
 
 
@@ -96,6 +99,7 @@ class ContentState(TypedDict, total=False):
     revisions: int
     scenes: Annotated[list[SceneAssets], merge_scenes]
     tiers: Annotated[dict[str, str], merge_dicts]
+    degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -107,6 +111,7 @@ class ContentOut(TypedDict, total=False):
     revisions: int
     scenes: Annotated[list[SceneAssets], merge_scenes]
     tiers: Annotated[dict[str, str], merge_dicts]
+    degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
 
 
@@ -184,6 +189,7 @@ class MonitorIn(TypedDict, total=False):
     video: VideoResult
     publications: list[Publication]
     tiers: dict[str, str]
+    degraded: list[Degradation]
     warnings: list[str]
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OFFLINE_OUTLINE_LINE",
+    "collapse_tiers",
     "OFFLINE_SOURCED_LINE",
     "render_report_console",
     "render_report_markdown",
@@ -271,10 +272,33 @@ def _timing_table(label: str, timings: dict[str, float]) -> list[str]:
     return rows
 
 
+def collapse_tiers(tiers: Mapping[str, Any]) -> dict[str, str]:
+    """Fold per-scene entries ('images.03') into one per kind, naming the scenes that differ.
+
+    {"images.01": "self-hosted:comfyui", "images.02": "offline:cards"} becomes
+    {"images": "self-hosted:comfyui", "images (scene 2)": "offline:cards"}.
+    """
+    grouped: dict[str, dict[str, list[str]]] = {}
+    out: dict[str, str] = {}
+    for key, value in tiers.items():
+        kind, dot, scene = str(key).partition(".")
+        if not dot:
+            out[kind] = _plain(value)
+            continue
+        grouped.setdefault(kind, {}).setdefault(_plain(value), []).append(scene.lstrip("0") or "0")
+    for kind, by_value in grouped.items():
+        ranked = sorted(by_value.items(), key=lambda item: -len(item[1]))
+        out[kind] = ranked[0][0]
+        for value, scenes in ranked[1:]:
+            label = "scene" if len(scenes) == 1 else "scenes"
+            out[f"{kind} ({label} {', '.join(sorted(scenes, key=int))})"] = value
+    return out
+
+
 def _tier_rows(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """Split 'offline:piper:joe' style tier strings into (artifact, tier, provider) rows."""
     rows = []
-    for kind, value in _dict(data.get("tiers")).items():
+    for kind, value in collapse_tiers(_dict(data.get("tiers"))).items():
         tier, _, provider = _plain(value).partition(":")
         rows.append((_plain(kind), tier or "?", provider or "—"))
     return rows

@@ -7,9 +7,12 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agents import build_content_generation_graph
 from agents.content_generation import ScriptRejected
+from graph.router_config import load_router_settings
 from state import Context, JobRequest
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
+from tools.models.ledger import UsageLedger
+from tools.models.service import ModelRouter
 from tools.speech import VoiceShelf
 
 
@@ -20,6 +23,9 @@ def _context(tmp_path: Path, max_revisions: int = 2) -> Context:
         home=tmp_path,
         voices=VoiceShelf(),
         ffmpeg=find_ffmpeg(),
+        models=ModelRouter(
+            load_router_settings(tmp_path, environ={}), UsageLedger(tmp_path / "ledger.sqlite"), "t"
+        ),
         max_revisions=max_revisions,
     )
 

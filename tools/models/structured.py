@@ -31,7 +31,9 @@ def parse_structured(text: str | None, schema: type[BaseModel]) -> dict[str, Any
     try:
         value = json.loads(body)
     except json.JSONDecodeError as error:
-        raise ProviderError("invalid_output", f"the answer is not JSON ({error.msg} at {error.pos})") from None
+        raise ProviderError(
+            "invalid_output", f"the answer is not JSON ({error.msg} at {error.pos})"
+        ) from None
     try:
         return schema.model_validate(value).model_dump(mode="json")
     except ValidationError as error:

@@ -1,0 +1,141 @@
+"""`reelforge status` and `reelforge costs`: provider health and the usage ledger, as tables or JSON."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from graph.router_config import load_router_settings
+from graph.settings import Settings
+from tools.errors import BadInput
+from tools.models.health import HealthRow, check_providers, overall_mode, serving_tiers
+from tools.models.ledger import CostRow, GroupBy, UsageLedger
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+_SINCE = re.compile(r"^(?P<n>\d+)(?P<unit>[mhdw])$")
+_UNIT_S = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_since(text: str, now: float | None = None) -> float:
+    """'7d', '12h', '30m', '2w' or an ISO date (2026-11-01) as a Unix time; BadInput otherwise."""
+    now = time.time() if now is None else now
+    if match := _SINCE.match(text.strip()):
+        return now - int(match["n"]) * _UNIT_S[match["unit"]]
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(
+            f"cannot read --since '{text}'; use 7d, 12h, 30m, 2w or a date like 2026-11-01"
+        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def provider_status(settings: Settings) -> dict[str, Any]:
+    """Check every provider now; return the overall mode, the tier serving each capability, and the rows."""
+    rows = check_providers(load_router_settings(settings.home), UsageLedger(settings.ledger))
+    return {
+        "mode": overall_mode(rows),
+        "capabilities": serving_tiers(rows),
+        "providers": [asdict(row) for row in rows],
+    }
+
+
+def cost_report(settings: Settings, since: str, by: GroupBy) -> dict[str, Any]:
+    """Totals from the ledger since a time, grouped by provider, day or run, with savings versus premium."""
+    start = parse_since(since)
+    rows = UsageLedger(settings.ledger).costs(by, start) if settings.ledger.exists() else []
+    calls = sum(row.calls for row in rows)
+    successes = calls - sum(row.failures for row in rows)
+    cost = sum(row.cost_usd for row in rows)
+    premium = sum(row.premium_usd for row in rows)
+    return {
+        "since": datetime.fromtimestamp(start, UTC).isoformat(timespec="seconds"),
+        "by": by,
+        "rows": [_cost_row(row) for row in rows],
+        "totals": {
+            "calls": calls,
+            "failures": calls - successes,
+            "cost_usd": round(cost, 6),
+            "premium_usd": round(premium, 6),
+            "savings_usd": round(premium - cost, 6),
+            "self_hosted_share": round(sum(r.self_hosted_calls for r in rows) / successes, 4)
+            if successes
+            else 0.0,
+        },
+    }
+
+
+def _cost_row(row: CostRow) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "calls": row.calls,
+        "failures": row.failures,
+        "cost_usd": round(row.cost_usd, 6),
+        "premium_usd": round(row.premium_usd, 6),
+        "savings_usd": round(row.savings_usd, 6),
+    }
+
+
+_MODE_STYLE = {"SELF-HOSTED": "bold green", "CLOUD": "bold yellow", "OFFLINE": "bold cyan"}
+
+
+def render_status(status: dict[str, Any]) -> RenderableType:
+    """The status table: one row per provider and capability, under the overall mode."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("capability", "tier", "provider", "endpoint", "healthy", "latency", "models", "last error")
+    for raw in status["providers"]:
+        row = HealthRow(**raw)
+        healthy = (
+            Text("yes", "green")
+            if row.healthy
+            else Text("no" if row.configured else "not set up", "red" if row.configured else "dim")
+        )
+        models = ", ".join(row.models[:3]) + (f" (+{len(row.models) - 3})" if len(row.models) > 3 else "")
+        table.add_row(
+            row.capability,
+            row.tier,
+            row.provider,
+            row.endpoint,
+            healthy,
+            f"{row.latency_ms:.0f} ms",
+            models,
+            row.error,
+        )
+    mode = status["mode"]
+    serving = ", ".join(f"{cap}: {tier}" for cap, tier in status["capabilities"].items())
+    return Group(Text.assemble(("mode: ", "bold"), (mode, _MODE_STYLE[mode]), f"   ({serving})"), table)
+
+
+def render_costs(report: dict[str, Any]) -> RenderableType:
+    """The cost table with totals, the self-hosted share and the savings versus premium."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        report["by"], "calls", "failed", "cost", "premium would be", "saved", title=f"since {report['since']}"
+    )
+    for row in report["rows"]:
+        table.add_row(
+            row["key"],
+            str(row["calls"]),
+            str(row["failures"]),
+            f"${row['cost_usd']:.4f}",
+            f"${row['premium_usd']:.4f}",
+            f"${row['savings_usd']:.4f}",
+        )
+    totals = report["totals"]
+    line = Text(
+        f"total ${totals['cost_usd']:.4f} for {totals['calls']} calls ({totals['failures']} failed); "
+        f"self-hosted share {totals['self_hosted_share']:.0%}; "
+        f"saved ${totals['savings_usd']:.4f} versus premium"
+    )
+    return Group(table, line) if report["rows"] else Text("no model calls recorded in that period")

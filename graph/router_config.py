@@ -1,0 +1,152 @@
+"""Read the model router's settings: built-in defaults, then reelforge.toml, then the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from state.model_settings import ProviderSettings, RouterSettings
+from tools.errors import BadInput
+
+# Built-in defaults. Self-hosted servers have a default URL (used when they answer); cloud ones need a key.
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ollama": {"url": "http://localhost:11434", "text_model": "qwen3:8b", "timeout_s": 120.0},
+    "openai_compatible": {"text_model": "default", "timeout_s": 120.0},
+    "comfyui": {
+        "url": "http://localhost:8188",
+        "image_model": "sd_xl_base_1.0.safetensors",
+        "family": "sdxl",
+        "timeout_s": 300.0,
+    },
+    "coqui": {"url": "http://localhost:5002", "timeout_s": 120.0},
+    "huggingface": {
+        "url": "https://router.huggingface.co/hf-inference",
+        "text_model": "Qwen/Qwen2.5-7B-Instruct",
+        "image_model": "black-forest-labs/FLUX.1-schnell",
+        "speech_model": "facebook/mms-tts-eng",
+    },
+    "openai": {
+        "url": "https://api.openai.com/v1",
+        "text_model": "gpt-4o-mini",
+        "image_model": "dall-e-3",
+        "speech_model": "gpt-4o-mini-tts",
+        "voice": "alloy",
+    },
+    "groq": {"url": "https://api.groq.com/openai/v1", "text_model": "llama-3.3-70b-versatile"},
+    "offline": {"text_model": "offline-writer", "image_model": "cards", "speech_model": "local-voice"},
+}
+
+# provider → field → environment variable. Setting any of them marks the provider as set up by the user.
+ENV_VARS: dict[str, dict[str, str]] = {
+    "ollama": {"url": "OLLAMA_HOST", "text_model": "OLLAMA_MODEL"},
+    "openai_compatible": {
+        "url": "OPENAI_COMPATIBLE_URL",
+        "api_key": "OPENAI_COMPATIBLE_API_KEY",
+        "text_model": "OPENAI_COMPATIBLE_MODEL",
+    },
+    "comfyui": {"url": "COMFYUI_URL", "image_model": "COMFYUI_CHECKPOINT", "family": "COMFYUI_FAMILY"},
+    "coqui": {"url": "COQUI_TTS_URL", "voice": "COQUI_SPEAKER"},
+    "huggingface": {"url": "HF_INFERENCE_URL", "api_key": "HF_TOKEN"},
+    "openai": {"url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY"},
+    "groq": {"url": "GROQ_BASE_URL", "api_key": "GROQ_API_KEY"},
+}
+# Providers that are skipped unless they have a key (cloud) or a URL (a generic OpenAI-compatible server).
+_NEEDS = {"openai_compatible": "url", "huggingface": "api_key", "openai": "api_key", "groq": "api_key"}
+_ROUTER_KEYS = {"order", "gpu_usd_per_hour", "failures_before_cooldown", "failure_window_s", "cooldown_s"}
+
+
+def _first_error(error: ValidationError) -> str:
+    item = error.errors()[0]
+    where = ".".join(str(part) for part in item["loc"])
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def config_path(home: Path, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The reelforge.toml in use: $REELFORGE_CONFIG, else ./reelforge.toml, else <home>/reelforge.toml."""
+    env = os.environ if environ is None else environ
+    if env.get("REELFORGE_CONFIG"):
+        path = Path(env["REELFORGE_CONFIG"]).expanduser()
+        if not path.is_file():
+            raise BadInput(f"REELFORGE_CONFIG names {path}, which does not exist; fix the path or unset it")
+        return path
+    for candidate in (Path.cwd() / "reelforge.toml", home / "reelforge.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _normalise_url(name: str, url: str) -> str:
+    url = url.strip().rstrip("/")
+    # OLLAMA_HOST is often "host:port" or "0.0.0.0"; Ollama itself accepts both.
+    if url and "://" not in url:
+        url = f"http://{url}"
+    if name == "ollama" and url.count(":") == 1:
+        url = f"{url}:11434"
+    return url
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(f"cannot read {path} ({error}); fix its permissions or remove it") from None
+    except tomllib.TOMLDecodeError as error:
+        raise BadInput(f"{path} is not valid TOML ({error}); fix the line it names") from None
+
+
+def load_router_settings(home: Path, environ: Mapping[str, str] | None = None) -> RouterSettings:
+    """Defaults, overlaid by reelforge.toml, overlaid by the environment; BadInput names any bad key."""
+    env = os.environ if environ is None else environ
+    path = config_path(home, env)
+    document = _read_toml(path) if path else {}
+    where = str(path) if path else "the environment"
+    unknown = set(document) - {"router", "providers", "aliases", "prices"}
+    if unknown:
+        raise BadInput(
+            f"{where}: unknown section [{sorted(unknown)[0]}]; "
+            "use [router], [providers.*], [aliases.*] or [prices.*]"
+        )
+    router = dict(document.get("router", {}))
+    if bad := set(router) - _ROUTER_KEYS:
+        raise BadInput(
+            f"{where}: unknown key '{sorted(bad)[0]}' in [router]; known: {', '.join(sorted(_ROUTER_KEYS))}"
+        )
+    prices = dict(document.get("prices", {}))
+    premium = prices.pop("premium", None)
+    providers: dict[str, ProviderSettings] = {}
+    file_providers = document.get("providers", {})
+    if bad := set(file_providers) - set(_DEFAULTS):
+        raise BadInput(
+            f"{where}: unknown provider [providers.{sorted(bad)[0]}]; known: {', '.join(_DEFAULTS)}"
+        )
+    for name, defaults in _DEFAULTS.items():
+        from_file = dict(file_providers.get(name, {}))
+        from_env = {field: env[var] for field, var in ENV_VARS.get(name, {}).items() if env.get(var)}
+        fields: dict[str, Any] = {**defaults, **from_file, **from_env}
+        fields["explicit"] = name == "offline" or bool(from_file or from_env)
+        if fields.get("url"):
+            fields["url"] = _normalise_url(name, fields["url"])
+        if isinstance(fields.get("api_key"), str):
+            fields["api_key"] = SecretStr(fields["api_key"])
+        needed = _NEEDS.get(name)
+        if needed and not fields.get(needed):
+            fields["enabled"] = False
+        try:
+            providers[name] = ProviderSettings(**fields)
+        except ValidationError as error:
+            raise BadInput(f"{where}: [providers.{name}] {_first_error(error)}") from None
+    settings: dict[str, Any] = {**router, "providers": providers, "aliases": document.get("aliases", {})}
+    if prices:
+        settings["prices"] = {**RouterSettings().prices, **prices}
+    if premium:
+        settings["premium"] = premium
+    try:
+        return RouterSettings(**settings)
+    except ValidationError as error:
+        raise BadInput(f"{where}: {_first_error(error)}") from None

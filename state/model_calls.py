@@ -1,0 +1,106 @@
+"""What nodes ask the model router for, and what it answers: requests, answers, and the routed result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict
+
+from pydantic import BaseModel
+
+Capability = Literal["text", "image", "speech"]
+Tier = Literal["self-hosted", "cloud", "offline"]
+CAPABILITIES: tuple[Capability, ...] = ("text", "image", "speech")
+
+# Lower is better: the router tries tiers in this order, and "degraded" means a higher rank won.
+TIER_RANK: dict[str, int] = {"self-hosted": 0, "cloud": 1, "offline": 2}
+
+
+@dataclass(frozen=True)
+class TextRequest:
+    """Ask for one JSON object that validates against `schema`.
+
+    `offline` is what the offline tier returns instead: the rule-based answer to the same request.
+    """
+
+    system: str
+    prompt: str
+    schema: type[BaseModel]
+    offline: Callable[[], dict[str, Any]]
+    temperature: float = 0.4
+    max_tokens: int = 4096
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """Ask for one image of about `width` x `height`; `offline` renders a card and returns its PNG bytes."""
+
+    prompt: str
+    width: int
+    height: int
+    offline: Callable[[], bytes]
+    negative_prompt: str = ""
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """Ask for `text` spoken aloud; `offline` speaks it with the local voice and returns WAV bytes."""
+
+    text: str
+    offline: Callable[[], bytes]
+    lang: str = "en"
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    """A validated JSON object and what it cost in tokens."""
+
+    data: dict[str, Any]
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+@dataclass(frozen=True)
+class MediaAnswer:
+    """Bytes of an image or an audio file. The router checks they decode before it accepts them."""
+
+    data: bytes
+    model: str
+    content_type: str = ""
+    # Filled by the router after decoding: seconds of audio for speech, 1 for an image.
+    audio_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    """One health check of one provider."""
+
+    healthy: bool
+    latency_ms: float
+    models: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What the router returns: the answer, who gave it, and whether a lower tier had to step in."""
+
+    answer: Any
+    provider: str
+    tier: str
+    model: str
+    # One line per provider tried before the one that answered, e.g. "ollama (self-hosted): timeout - ...".
+    failures: list[str]
+    degraded: str | None
+
+
+class Degradation(TypedDict):
+    """An artifact made by a lower tier than the best one configured, and why."""
+
+    capability: str
+    artifact: str
+    tier: str
+    provider: str
+    reason: str

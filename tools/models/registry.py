@@ -1,0 +1,63 @@
+"""Build provider objects from settings: the one place that knows each provider's class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from state.model_settings import PROVIDER_CAPABILITIES, PROVIDER_TIERS, ProviderSettings, RouterSettings
+from tools.models.base import Provider
+from tools.models.offline import OfflineProvider
+
+
+def build_provider(name: str, capability: str, settings: ProviderSettings, model: str) -> Provider:
+    """The provider `name` serving `capability` with `model`; client libraries are imported on first use."""
+    tier = PROVIDER_TIERS[name]
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    timeout = settings.timeout_s
+    if name == "offline":
+        return OfflineProvider(capability, model)  # type: ignore[arg-type]
+    if name == "ollama":
+        from tools.models.ollama import OllamaText
+
+        return OllamaText(settings.url, model, timeout)
+    if name == "comfyui":
+        from tools.models.comfyui import ComfyUIImage
+
+        return ComfyUIImage(settings.url, model, settings.family, timeout)
+    if name == "coqui":
+        from tools.models.coqui import CoquiSpeech
+
+        return CoquiSpeech(settings.url, settings.voice, settings.language, timeout)
+    if name == "huggingface":
+        from tools.models import huggingface
+
+        hf_class: dict[str, Callable[[str, str | None, str, float], Provider]] = {
+            "text": huggingface.HFText,
+            "image": huggingface.HFImage,
+            "speech": huggingface.HFSpeech,
+        }
+        return hf_class[capability](settings.url, key, model, timeout)
+    from tools.models import openai_api
+
+    if capability == "text":
+        return openai_api.OpenAIText(name, tier, settings.url, key, model, timeout)  # type: ignore[arg-type]
+    if capability == "image":
+        return openai_api.OpenAIImage(name, tier, settings.url, key, model, timeout)  # type: ignore[arg-type]
+    return openai_api.OpenAISpeech(name, tier, settings.url, key, model, settings.voice or "alloy", timeout)  # type: ignore[arg-type]
+
+
+def providers_for(
+    settings: RouterSettings, capability: str, alias: str = "default"
+) -> list[tuple[Provider, ProviderSettings]]:
+    """The enabled providers for `capability`, in the configured order, with `alias` applied."""
+    chosen = []
+    models = settings.aliases.get(alias, {}) if alias != "default" else {}
+    for name in settings.order[capability]:
+        provider_settings = settings.providers.get(name)
+        if provider_settings is None or not provider_settings.enabled:
+            continue
+        if capability not in PROVIDER_CAPABILITIES[name]:
+            continue
+        model = models.get(name) or provider_settings.model_for(capability)
+        chosen.append((build_provider(name, capability, provider_settings, model), provider_settings))
+    return chosen

@@ -1,0 +1,291 @@
+"""The router: try each provider for a capability in order, fail over, cool down, and ledger every call."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+
+from state.model_calls import (
+    TIER_RANK,
+    ImageRequest,
+    MediaAnswer,
+    Routed,
+    SpeechRequest,
+    TextAnswer,
+    TextRequest,
+)
+from state.model_settings import Price, ProviderSettings
+from tools.models.base import Provider
+from tools.models.cooldown import Cooldowns
+from tools.models.failures import RETRYABLE, AllProvidersFailed, Attempt, ProviderError
+from tools.models.http_failures import failure_for_exception
+from tools.models.ledger import UsageLedger, UsageRecord
+from tools.models.media_checks import normalise_image, normalise_speech
+from tools.models.pricing import gpu_cost, price_call
+
+log = structlog.get_logger("reelforge.router")
+
+# Longest we wait on a Retry-After before moving on to the next provider instead.
+MAX_RETRY_WAIT_S = 30.0
+PROBE_TIMEOUT_S = 0.25
+PROBE_TTL_S = 30.0
+
+
+@dataclass
+class Slot:
+    """One provider in a router's order, with its settings and its concurrency limit."""
+
+    provider: Provider
+    settings: ProviderSettings
+    price: Price | None  # None: self-hosted (charged by GPU time) or offline (free)
+    limit: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limit = threading.BoundedSemaphore(self.settings.concurrency)
+
+    @property
+    def key(self) -> str:
+        """The cooldown and health key: provider and capability."""
+        return f"{self.provider.name}:{self.provider.capability}"
+
+
+class Reachability:
+    """Whether a built-in default endpoint (say Ollama on localhost:11434) has anything listening.
+
+    Probed with one TCP connect and remembered for PROBE_TTL_S, so an offline machine pays once.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[bool, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, url: str) -> bool:
+        """True when something accepts connections at `url`'s host and port."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._seen.get(url)
+        if cached and now - cached[1] < PROBE_TTL_S:
+            return cached[0]
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parts.hostname or "localhost", port), timeout=PROBE_TIMEOUT_S):
+                reachable = True
+        except OSError:
+            reachable = False
+        with self._lock:
+            self._seen[url] = (reachable, now)
+        return reachable
+
+
+class Router:
+    """Routes one capability's calls through its ordered slots."""
+
+    def __init__(
+        self,
+        slots: list[Slot],
+        *,
+        ledger: UsageLedger,
+        cooldowns: Cooldowns,
+        premium: Price,
+        gpu_usd_per_hour: float,
+        run_id: str,
+        reachable: Callable[[str], bool] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not slots:
+            raise ValueError("a router needs at least one provider")
+        self.capability = slots[0].provider.capability
+        self.slots = slots
+        self.ledger, self.cooldowns, self.premium = ledger, cooldowns, premium
+        self.gpu_usd_per_hour, self.run_id = gpu_usd_per_hour, run_id
+        self._reachable = reachable or Reachability()
+        self._sleep = sleep
+
+    def _usable(self, slot: Slot) -> bool:
+        # A provider the user set up is always tried; a built-in default only when something listens there.
+        return slot.settings.explicit or self._reachable(slot.provider.endpoint)
+
+    def call(self, request: TextRequest | ImageRequest | SpeechRequest, node: str) -> Routed:
+        """Answer `request` from the first provider that succeeds; raise AllProvidersFailed if none does."""
+        attempts: list[Attempt] = []
+        best_rank: int | None = None
+        for slot in self.slots:
+            provider = slot.provider
+            wait = self.cooldowns.cooling(slot.key)
+            if wait > 0:
+                attempts.append(
+                    _skip(slot, "cooling_down", f"skipped for {wait:.0f} s more after repeated failures")
+                )
+                best_rank = _min_rank(best_rank, slot)
+                continue
+            if not self._usable(slot):
+                attempts.append(_skip(slot, "unavailable", f"nothing answers at {provider.endpoint}"))
+                continue
+            best_rank = _min_rank(best_rank, slot)
+            answer = self._try(slot, request, node, attempts)
+            if answer is not None:
+                return self._routed(slot, answer, attempts, best_rank)
+        raise AllProvidersFailed(
+            self.capability, [a for a in attempts if a.kind != "unavailable"] or attempts
+        )
+
+    def _try(
+        self, slot: Slot, request: Any, node: str, attempts: list[Attempt]
+    ) -> TextAnswer | MediaAnswer | None:
+        """Call one provider, retrying transient failures; None when it gave up."""
+        for attempt in range(slot.settings.retries + 1):
+            started = time.perf_counter()
+            try:
+                with slot.limit:
+                    answer = self._checked(slot.provider.call(request), request)
+            except Exception as error:  # every failure of a provider is a reason to move on, never to crash
+                failure = _as_failure(error)
+                wall_ms = (time.perf_counter() - started) * 1000
+                attempts.append(
+                    Attempt(
+                        slot.provider.name,
+                        slot.provider.tier,
+                        slot.provider.model,
+                        failure.kind,
+                        failure.detail,
+                        wall_ms,
+                    )
+                )
+                self._ledger(slot, node, None, wall_ms, failure)
+                cooling = self.cooldowns.failed(slot.key)
+                log.warning(
+                    "provider_failed",
+                    provider=slot.provider.name,
+                    capability=self.capability,
+                    kind=failure.kind,
+                    detail=failure.detail,
+                    run_id=self.run_id,
+                    node=node,
+                    cooling_down=cooling,
+                )
+                if cooling or failure.kind not in RETRYABLE or attempt == slot.settings.retries:
+                    return None
+                delay = failure.retry_after_s
+                if delay is None:
+                    delay = slot.settings.backoff_s * 2**attempt
+                self._sleep(min(delay, MAX_RETRY_WAIT_S, slot.settings.timeout_s))
+                continue
+            wall_ms = (time.perf_counter() - started) * 1000
+            self._ledger(slot, node, answer, wall_ms, None)
+            self.cooldowns.succeeded(slot.key)
+            return answer
+        return None
+
+    def _checked(self, answer: Any, request: Any) -> TextAnswer | MediaAnswer:
+        """Decode media before accepting it: a truncated image or undecodable audio is a failure."""
+        if isinstance(request, TextRequest):
+            if not isinstance(answer, TextAnswer) or not answer.data:
+                raise ProviderError("empty", "the provider returned no JSON object")
+            return answer
+        if not isinstance(answer, MediaAnswer):
+            raise ProviderError("malformed", f"the provider returned {type(answer).__name__}, not media")
+        expected = "image/" if isinstance(request, ImageRequest) else "audio/"
+        kind = answer.content_type.split(";")[0].strip().lower()
+        if kind and not kind.startswith(expected) and kind != "application/octet-stream":
+            raise ProviderError("bad_content", f"expected {expected}*, got {kind}")
+        if isinstance(request, ImageRequest):
+            png = normalise_image(answer.data, request.width, request.height)
+            return MediaAnswer(png, answer.model, "image/png")
+        wav, seconds = normalise_speech(answer.data)
+        return MediaAnswer(wav, answer.model, "audio/wav", audio_s=seconds)
+
+    def _ledger(
+        self,
+        slot: Slot,
+        node: str,
+        answer: TextAnswer | MediaAnswer | None,
+        wall_ms: float,
+        failure: ProviderError | None,
+    ) -> None:
+        provider = slot.provider
+        tokens_in = answer.tokens_in if isinstance(answer, TextAnswer) else 0
+        tokens_out = answer.tokens_out if isinstance(answer, TextAnswer) else 0
+        images = 1 if isinstance(answer, MediaAnswer) and self.capability == "image" else 0
+        audio_s = answer.audio_s if isinstance(answer, MediaAnswer) else 0.0
+        if provider.tier == "self-hosted":
+            cost = gpu_cost(wall_ms, self.gpu_usd_per_hour)
+        elif slot.price is not None:
+            cost = price_call(
+                slot.price, tokens_in=tokens_in, tokens_out=tokens_out, images=images, audio_s=audio_s
+            )
+        else:
+            cost = 0.0
+        premium = 0.0
+        if answer is not None:
+            billed_out = tokens_out
+            if isinstance(answer, TextAnswer) and not (tokens_in or tokens_out):
+                # The offline writer counts no tokens; estimate what a premium model would have billed.
+                billed_out = _estimate_tokens(answer.data)
+            premium = price_call(
+                self.premium, tokens_in=tokens_in, tokens_out=billed_out, images=images, audio_s=audio_s
+            )
+        self.ledger.record(
+            UsageRecord(
+                run_id=self.run_id,
+                node=node,
+                capability=self.capability,
+                provider=provider.name,
+                tier=provider.tier,
+                model=answer.model if answer is not None else provider.model,
+                ok=failure is None,
+                wall_ms=wall_ms,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                images=images,
+                audio_s=audio_s,
+                cost_usd=cost,
+                premium_usd=premium,
+                error_class=failure.kind if failure else "",
+                error=failure.detail if failure else "",
+            )
+        )
+
+    def _routed(
+        self, slot: Slot, answer: TextAnswer | MediaAnswer, attempts: list[Attempt], best_rank: int | None
+    ) -> Routed:
+        provider = slot.provider
+        failures = [
+            f"{a.provider} ({a.tier}): {a.kind} - {a.detail}" for a in attempts if a.kind != "unavailable"
+        ]
+        degraded = None
+        if best_rank is not None and TIER_RANK[provider.tier] > best_rank:
+            degraded = f"{self.capability} came from {provider.name} ({provider.tier}) because " + "; ".join(
+                failures or ["the better providers were skipped"]
+            )
+        return Routed(answer, provider.name, provider.tier, answer.model, failures, degraded)
+
+
+def _min_rank(best: int | None, slot: Slot) -> int:
+    rank = TIER_RANK[slot.provider.tier]
+    return rank if best is None else min(best, rank)
+
+
+def _skip(slot: Slot, kind: str, detail: str) -> Attempt:
+    return Attempt(slot.provider.name, slot.provider.tier, slot.provider.model, kind, detail, 0.0)
+
+
+def _as_failure(error: Exception) -> ProviderError:
+    if isinstance(error, ProviderError):
+        return error
+    return failure_for_exception(error, "the call") or ProviderError(
+        "malformed", f"unexpected {type(error).__name__} from the client"
+    )
+
+
+def _estimate_tokens(data: dict[str, Any]) -> int:
+    import json
+
+    return len(json.dumps(data)) // 4
