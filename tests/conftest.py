@@ -27,9 +27,30 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+# Provider settings from the developer's shell must not leak into tests: each test sets what it uses.
+PROVIDER_ENV = (
+    "OLLAMA_HOST",
+    "OLLAMA_MODEL",
+    "OPENAI_COMPATIBLE_URL",
+    "OPENAI_COMPATIBLE_API_KEY",
+    "OPENAI_COMPATIBLE_MODEL",
+    "COMFYUI_URL",
+    "COMFYUI_CHECKPOINT",
+    "COMFYUI_FAMILY",
+    "COQUI_TTS_URL",
+    "COQUI_SPEAKER",
+    "HF_TOKEN",
+    "HF_INFERENCE_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "GROQ_API_KEY",
+    "GROQ_BASE_URL",
+)
+
+
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess using `home`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
+    """The environment for a CLI subprocess using `home`, with no provider configured unless given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_") and k not in PROVIDER_ENV}
     env["REELFORGE_HOME"] = str(home)
     env.update(extra)
     return env
