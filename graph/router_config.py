@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr, ValidationError
 
@@ -83,12 +84,20 @@ def config_path(home: Path, environ: Mapping[str, str] | None = None) -> Path | 
 
 def _normalise_url(name: str, url: str) -> str:
     url = url.strip().rstrip("/")
-    # OLLAMA_HOST is often "host:port" or "0.0.0.0"; Ollama itself accepts both.
+    # OLLAMA_HOST is often "host:port" or a bare "gpu"; Ollama itself accepts both, on port 11434.
     if url and "://" not in url:
         url = f"http://{url}"
-    if name == "ollama" and url.count(":") == 1:
-        url = f"{url}:11434"
+        if name == "ollama" and urlsplit(url).port is None:
+            parts = urlsplit(url)
+            url = urlunsplit(parts._replace(netloc=f"{parts.netloc}:11434"))
     return url
+
+
+def _table(value: Any, where: str, name: str) -> dict[str, Any]:
+    """A TOML table as a dict; BadInput when the file has a plain value where a table belongs."""
+    if not isinstance(value, dict):
+        raise BadInput(f"{where}: {name} must be a table such as [{name}], not {type(value).__name__}")
+    return dict(value)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -112,21 +121,21 @@ def load_router_settings(home: Path, environ: Mapping[str, str] | None = None) -
             f"{where}: unknown section [{sorted(unknown)[0]}]; "
             "use [router], [providers.*], [aliases.*] or [prices.*]"
         )
-    router = dict(document.get("router", {}))
+    router = _table(document.get("router", {}), where, "router")
     if bad := set(router) - _ROUTER_KEYS:
         raise BadInput(
             f"{where}: unknown key '{sorted(bad)[0]}' in [router]; known: {', '.join(sorted(_ROUTER_KEYS))}"
         )
-    prices = dict(document.get("prices", {}))
+    prices = _table(document.get("prices", {}), where, "prices")
     premium = prices.pop("premium", None)
     providers: dict[str, ProviderSettings] = {}
-    file_providers = document.get("providers", {})
+    file_providers = _table(document.get("providers", {}), where, "providers")
     if bad := set(file_providers) - set(_DEFAULTS):
         raise BadInput(
             f"{where}: unknown provider [providers.{sorted(bad)[0]}]; known: {', '.join(_DEFAULTS)}"
         )
     for name, defaults in _DEFAULTS.items():
-        from_file = dict(file_providers.get(name, {}))
+        from_file = _table(file_providers.get(name, {}), where, f"providers.{name}")
         from_env = {field: env[var] for field, var in ENV_VARS.get(name, {}).items() if env.get(var)}
         fields: dict[str, Any] = {**defaults, **from_file, **from_env}
         fields["explicit"] = name == "offline" or bool(from_file or from_env)
@@ -141,7 +150,11 @@ def load_router_settings(home: Path, environ: Mapping[str, str] | None = None) -
             providers[name] = ProviderSettings(**fields)
         except ValidationError as error:
             raise BadInput(f"{where}: [providers.{name}] {_first_error(error)}") from None
-    settings: dict[str, Any] = {**router, "providers": providers, "aliases": document.get("aliases", {})}
+    settings: dict[str, Any] = {
+        **router,
+        "providers": providers,
+        "aliases": _table(document.get("aliases", {}), where, "aliases"),
+    }
     if prices:
         settings["prices"] = {**RouterSettings().prices, **prices}
     if premium:

@@ -33,13 +33,14 @@ class ScriptDraft(BaseModel):
     def to_script(self, facts: list[Fact], writer: str) -> Script:
         """The Script for state: scenes numbered, hook and call to action spoken, real sources cited."""
         known = {fact["source"] for fact in facts}
+        hook, call = " ".join(self.hook.split()), " ".join(self.call_to_action.split())
         scenes: list[SceneSpec] = []
         for index, draft in enumerate(self.scenes, start=1):
             narration = " ".join(draft.narration.split())
-            if index == 1 and self.hook.strip() and not narration.startswith(self.hook.strip()[:20]):
-                narration = f"{self.hook.strip()} {narration}"
-            if index == len(self.scenes) and self.call_to_action.strip() not in narration:
-                narration = f"{narration} {self.call_to_action.strip()}".strip()
+            if index == 1 and hook and not narration.startswith(hook[:20]):
+                narration = f"{hook} {narration}"
+            if index == len(self.scenes) and call not in narration:
+                narration = f"{narration} {call}".strip()
             scenes.append(
                 {
                     "index": index,
@@ -56,9 +57,9 @@ class ScriptDraft(BaseModel):
         ]
         return {
             "title": self.title.strip(),
-            "hook": self.hook.strip(),
+            "hook": hook,
             "scenes": scenes,
-            "call_to_action": self.call_to_action.strip(),
+            "call_to_action": call,
             "description": self.description.strip(),
             "tags": [tag.strip() for tag in self.tags if tag.strip()][:15],
             "citations": citations,

@@ -44,7 +44,10 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _scrub(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_scrub(item) for item in value)
+        # Plain lists and tuples: a namedtuple cannot be rebuilt from one iterable.
+        return (
+            [_scrub(item) for item in value] if isinstance(value, list) else tuple(_scrub(i) for i in value)
+        )
     if isinstance(value, BaseException):
         return redact(f"{type(value).__name__}: {value}")
     return value

@@ -176,9 +176,9 @@ class UsageLedger:
 
     def record_health(self, check: HealthRecord) -> HealthRecord | None:
         """Append one health check; return the previous check of the same provider and capability."""
-        previous = self.latest_health().get((check.provider, check.capability))
         row = {**asdict(check), "models": json.dumps(check.models)}
         with self._lock, self._connect() as conn:
+            previous = self.latest_health().get((check.provider, check.capability))
             conn.execute(
                 f"INSERT INTO health ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()),
