@@ -108,9 +108,7 @@ def main() -> None:
             )
             if label == "hung":
                 timeout_ms = args.timeout * 1000
-                print(
-                    f"{'':8s} abandoned at its timeout: {min(before):.0f} ms for a {timeout_ms:.0f} ms timeout"
-                )
+                print(f"{'':8s} abandoned at: {min(before):.0f} ms for a {timeout_ms:.0f} ms timeout")
     hole.close()
 
 
