@@ -114,7 +114,7 @@ def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
     request = _script_request(
         job, prompt, lambda: write_offline_script(job["topic"], facts, job["duration_s"], rate)
     )
-    routed = runtime.context.models.text(request, "write_script")
+    routed = runtime.context.models.text(request, "write_script", job.get("model", "default"))
     script = _routed_script(routed, facts)
     update: dict[str, Any] = {
         "script": script,
@@ -165,7 +165,7 @@ def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, A
     request = _script_request(
         job, prompt, lambda: repair_script(state["script"], problems, job["duration_s"], rate)
     )
-    routed = runtime.context.models.text(request, "revise_script")
+    routed = runtime.context.models.text(request, "revise_script", job.get("model", "default"))
     script = _routed_script(routed, facts)
     return {
         "script": script,
@@ -291,7 +291,16 @@ def make_scene(state: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
     writer({"stage": "scene", "scene": index, "of": state["scene_count"], "status": "started"})
     image, image_routed = _scene_image(state, runtime)
     audio, audio_routed = _scene_audio(state, runtime)
-    writer({"stage": "scene", "scene": index, "of": state["scene_count"], "status": "done"})
+    writer(
+        {
+            "stage": "scene",
+            "scene": index,
+            "of": state["scene_count"],
+            "status": "done",
+            "image": image["provider"],
+            "voice": audio["provider"],
+        }
+    )
     assets: SceneAssets = {"index": index, "image": image, "audio": audio}  # type: ignore[typeddict-item]
     degraded = []
     if image_routed is not None:

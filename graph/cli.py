@@ -140,6 +140,9 @@ def make(
         str | None, typer.Option("--run-id", help="Name the run (letters, digits, . _ -).")
     ] = None,
     preview: Annotated[bool, typer.Option(help="Render at a third of the size: a fast draft.")] = False,
+    model: Annotated[
+        str, typer.Option(help="A model alias from reelforge.toml's [aliases], e.g. quality or fast.")
+    ] = "default",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of progress.")
     ] = False,
@@ -162,6 +165,7 @@ def make(
             sources=[str(s) for s in source or []],
             music=str(music) if music else None,
             preview=preview,
+            model=model,
         )
         chosen = check_run_id(run_id) if run_id else new_run_id(job["topic"])
         voices = VoiceShelf()

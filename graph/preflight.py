@@ -49,7 +49,14 @@ def preflight(settings: Settings, job: JobSpec, voices: VoiceShelf | None = None
     """
     job = check_inputs(job)
     check_home(settings.home, settings.min_free_bytes)
-    load_router_settings(settings.home)  # a bad reelforge.toml fails here, before the run exists
+    # A bad reelforge.toml or an unknown alias fails here, before the run exists.
+    router = load_router_settings(settings.home)
+    if job["model"] != "default" and job["model"] not in router.aliases:
+        known = ", ".join(sorted(router.aliases)) or "none yet"
+        raise BadInput(
+            f"unknown model alias '{job['model']}' (known: {known}); "
+            f"define [aliases.{job['model']}] in reelforge.toml or drop --model"
+        )
     find_ffmpeg()
     check_voice(job["voice"], shelf=voices)
     return job

@@ -13,7 +13,7 @@ STAGES: list[tuple[str, str]] = [
     ("plan_request", "Plan the request"),
     ("gather_facts", "Gather sources"),
     ("check_script", "Write and check the script"),
-    ("make_scene", "Make scenes (card + voice)"),
+    ("make_scene", "Make scenes (image + voice)"),
     ("plan_timeline", "Time the subtitles"),
     ("mix_soundtrack", "Mix and normalise audio"),
     ("render_scenes", "Render and encode"),
@@ -72,10 +72,19 @@ class StageProgress:
                 done = self.progress.tasks[row].fields.get("done", 0) + 1
                 total = int(data.get("of", 1))
                 self.progress.update(row, done=done)
-                self._set("make_scene", 100 * done / total, f"Make scenes (card + voice) {done}/{total}")
+                # Name who made the latest scene, so a failover to a lower tier shows while it happens.
+                made_by = f" by {data['image']} + {data['voice']}" if data.get("image") else ""
+                self._set("make_scene", 100 * done / total, f"Make scenes {done}/{total}{made_by}")
             elif data.get("stage") == "render":
                 self._set("render_scenes", float(data.get("pct", 0)))
         elif part.get("type") == "updates" and isinstance(data, dict):
-            for node in data:
+            for node, update in data.items():
                 if node in self.rows and node != "make_scene":
                     self._set(node, 100)
+                script_tier = (
+                    (update or {}).get("tiers", {}).get("script") if isinstance(update, dict) else None
+                )
+                if node in ("write_script", "revise_script") and script_tier:
+                    self.progress.update(
+                        self.rows["check_script"], description=f"Write and check the script ({script_tier})"
+                    )

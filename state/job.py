@@ -36,6 +36,8 @@ class JobSpec(TypedDict):
     music: str | None
     targets: list[str]
     preview: bool
+    # A model alias from reelforge.toml's [aliases] ("quality", "fast"); "default" uses each provider's model.
+    model: str
 
 
 def output_size(aspect: str, preview: bool = False) -> tuple[int, int]:

@@ -42,6 +42,7 @@ class JobRequest(BaseModel):
     music: str | None = None
     targets: list[str] = Field(default_factory=lambda: ["gallery"])
     preview: bool = False
+    model: str = "default"
 
     @field_validator("topic")
     @classmethod
@@ -92,6 +93,7 @@ class JobRequest(BaseModel):
             "music": self.music,
             "targets": list(self.targets),
             "preview": self.preview,
+            "model": self.model,
         }
 
 

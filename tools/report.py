@@ -98,6 +98,8 @@ def render_report_markdown(data: Mapping[str, Any], run_dir: Path | None = None)
         if writer_line:
             out += [writer_line, ""]
 
+    out += _usage_lines(_dict(data.get("usage")))
+
     warnings = [_plain(w) for w in _list(data.get("warnings")) if _plain(w)]
     if warnings:
         out += ["## Warnings", ""] + [f"- {_md(w)}" for w in warnings] + [""]
@@ -167,6 +169,16 @@ def render_report_console(data: dict[str, Any]) -> RenderableType:
         summary.add_row("script", Text(writer_line.removeprefix("The script came from the ")))
     for pub in (_dict(p) for p in _list(data.get("publications"))):
         summary.add_row(_plain(pub.get("target")) or "published", Text(_plain(pub.get("url"))))
+    usage = _dict(data.get("usage"))
+    if usage.get("calls"):
+        calls, failed = as_number(usage.get("calls")) or 0, as_number(usage.get("failures")) or 0
+        summary.add_row(
+            "model calls",
+            Text(
+                f"{calls:.0f} ({failed:.0f} failed), ${as_number(usage.get('cost_usd')) or 0:.4f}, "
+                f"${as_number(usage.get('savings_usd')) or 0:.4f} saved versus premium"
+            ),
+        )
     warnings = [_plain(w) for w in _list(data.get("warnings")) if _plain(w)]
     if warnings:
         summary.add_row("warnings", Text("\n".join(warnings), style="yellow"))
@@ -270,6 +282,33 @@ def _timing_table(label: str, timings: dict[str, float]) -> list[str]:
     rows += [f"| {_cell(name)} | {_secs(s)} | {_share(s, total)} |" for name, s in timings.items()]
     rows.append(f"| **Total** | **{_secs(total)}** | **100%** |")
     return rows
+
+
+def _usage_lines(usage: Mapping[str, Any]) -> list[str]:
+    """The model calls section: per provider calls, failures and cost, then totals and savings."""
+    providers = _dict(usage.get("by_provider"))
+    if not providers:
+        return []
+    out = [
+        "## Model calls",
+        "",
+        "| Provider | Tier | Calls | Failed | Cost (USD) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, raw in providers.items():
+        row = _dict(raw)
+        out.append(
+            f"| {_cell(name)} | {_cell(_plain(row.get('tier')))} | {as_number(row.get('calls')) or 0:.0f} "
+            f"| {as_number(row.get('failures')) or 0:.0f} | {as_number(row.get('cost_usd')) or 0:.4f} |"
+        )
+    cost, saved = as_number(usage.get("cost_usd")) or 0.0, as_number(usage.get("savings_usd")) or 0.0
+    share = as_number(usage.get("self_hosted_share")) or 0.0
+    out += [
+        "",
+        f"Total ${cost:.4f}; self-hosted share {share:.0%}; ${saved:.4f} saved versus the premium tier.",
+        "",
+    ]
+    return out
 
 
 def collapse_tiers(tiers: Mapping[str, Any]) -> dict[str, str]:
