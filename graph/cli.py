@@ -41,8 +41,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 @contextmanager
 def _errors(run_id: str | None = None) -> Iterator[None]:
     """Turn known errors into one line and an exit code; tracebacks only with --debug."""
-    from graph.runner import Interrupted
-    from tools.errors import BadInput, ReelforgeError
+    from tools.errors import BadInput, Interrupted, ReelforgeError
 
     try:
         yield

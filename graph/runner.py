@@ -19,7 +19,7 @@ from graph.router_config import load_router_settings
 from graph.run_ids import thread_id_for
 from graph.settings import Settings
 from state import Context, JobSpec, RouterSettings, VoiceLibrary
-from tools.errors import BadInput, ReelforgeError
+from tools.errors import BadInput, Interrupted
 from tools.home import check_home, run_lock
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
@@ -41,10 +41,6 @@ class RunResult:
 
     run_id: str
     values: dict[str, Any]
-
-
-class Interrupted(ReelforgeError):
-    """The run was stopped by Ctrl-C or SIGTERM; its checkpoints are intact."""
 
 
 @contextmanager

@@ -15,6 +15,10 @@ class ToolUnavailable(ReelforgeError):
     """A binary, library or voice that the run needs cannot be loaded."""
 
 
+class Interrupted(ReelforgeError):
+    """The run was stopped by Ctrl-C or SIGTERM; its checkpoints are intact."""
+
+
 class VerificationFailed(ReelforgeError):
     """A produced artifact did not pass its checks."""
 

@@ -1,0 +1,188 @@
+"""A fake Ollama server speaking the documented REST API: /api/chat, /api/tags, /api/version, /api/show."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+from tests.servers.harness import ProtocolServer, Request, Response
+
+_CREATED_AT = "2026-01-01T00:00:00.000000Z"
+_ROLES = {"system", "user", "assistant", "tool"}
+_SCHEMA_KEYS = {"type", "properties", "$ref", "$defs", "anyOf", "oneOf", "allOf", "enum"}
+
+
+def canonical_model(name: str) -> str:
+    """Ollama's name for a model: lower case, ':latest' when no tag is given."""
+    name = name.strip().lower()
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class OllamaServer(ProtocolServer):
+    """Ollama on localhost: answers chats from `replies` (a queue), then `default_reply` forever.
+
+    Every valid chat body is kept in `chats`, and its `format` (None when absent) in `formats`.
+    """
+
+    def __init__(
+        self,
+        pulled_models: list[str] | None = None,
+        default_reply: str = '{"ok": true}',
+        version: str = "0.12.6",
+    ) -> None:
+        self.pulled_models: list[str] = list(pulled_models if pulled_models is not None else ["qwen3:8b"])
+        self.default_reply = default_reply
+        self.replies: list[str] = []
+        self.version = version
+        self.chats: list[dict[str, Any]] = []
+        self.formats: list[Any] = []
+        self._replies_lock = threading.Lock()
+        super().__init__()
+
+    def register(self) -> None:
+        """Serve the routes the Python client and ChatOllama use."""
+        self.route("POST", "/api/chat", self._chat)
+        self.route("GET", "/api/tags", self._tags)
+        self.route("GET", "/api/version", self._version)
+        self.route("POST", "/api/show", self._show)
+
+    def _pulled(self, model: str) -> bool:
+        return canonical_model(model) in {canonical_model(m) for m in self.pulled_models}
+
+    def _next_reply(self) -> str:
+        with self._replies_lock:
+            return self.replies.pop(0) if self.replies else self.default_reply
+
+    def _chat(self, request: Request, fault: str | None) -> Response:
+        try:
+            body = request.json()
+        except json.JSONDecodeError:
+            return _error(400, "invalid JSON body")
+        problem = _chat_problem(body)
+        if problem:
+            return _error(400, problem)
+        model = body["model"]
+        if not self._pulled(model):
+            return _error(404, f"model '{model}' not found")
+        self.chats.append(body)
+        self.formats.append(body.get("format"))
+
+        content = "" if fault == "empty" else self._next_reply()
+        prompt_tokens = sum(_words(m.get("content") or "") for m in body["messages"])
+        final = {
+            "model": model,
+            "created_at": _CREATED_AT,
+            "done": True,
+            "done_reason": "stop",
+            "total_duration": 1_000_000,
+            "load_duration": 1_000,
+            "prompt_eval_count": prompt_tokens,
+            "prompt_eval_duration": 1_000,
+            "eval_count": _words(content),
+            "eval_duration": 1_000,
+        }
+        # Ollama streams unless the body says "stream": false.
+        if body.get("stream", True) is False:
+            return Response.json({**final, "message": {"role": "assistant", "content": content}})
+        chunks = [
+            json.dumps(
+                {
+                    "model": model,
+                    "created_at": _CREATED_AT,
+                    "message": {"role": "assistant", "content": piece},
+                    "done": False,
+                }
+            ).encode()
+            + b"\n"
+            for piece in re.findall(r"\S+\s*|\s+", content)
+        ]
+        chunks.append(json.dumps({**final, "message": {"role": "assistant", "content": ""}}).encode() + b"\n")
+        return Response(b"", "application/x-ndjson", chunks=chunks)
+
+    def _tags(self, request: Request, fault: str | None) -> Response:
+        names = [] if fault == "empty" else self.pulled_models
+        return Response.json({"models": [_model_entry(name) for name in names]})
+
+    def _version(self, request: Request, fault: str | None) -> Response:
+        return Response.json({"version": "" if fault == "empty" else self.version})
+
+    def _show(self, request: Request, fault: str | None) -> Response:
+        try:
+            body = request.json()
+        except json.JSONDecodeError:
+            return _error(400, "invalid JSON body")
+        # "name" is the older spelling of "model".
+        model = (body.get("model") or body.get("name")) if isinstance(body, dict) else None
+        if not isinstance(model, str) or not model:
+            return _error(400, "model is required")
+        if not self._pulled(model):
+            return _error(404, f"model '{model}' not found")
+        if fault == "empty":
+            return Response.json({})
+        return Response.json(
+            {
+                "modelfile": f"FROM {model}\n",
+                "parameters": "temperature 0.6",
+                "template": "{{ .Prompt }}",
+                "details": _model_entry(model)["details"],
+                "model_info": {"general.architecture": "qwen3"},
+                "capabilities": ["completion", "tools", "thinking"],
+            }
+        )
+
+
+def _error(status: int, message: str) -> Response:
+    return Response.json({"error": message}, status=status)
+
+
+def _model_entry(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "model": name,
+        "modified_at": _CREATED_AT,
+        "size": 5_225_388_164,
+        "digest": "500a1f067a9f782620b40bee6f7b0c89e17ae61f686b92c24933e4ca4b2b8b41",
+        "details": {
+            "parent_model": "",
+            "format": "gguf",
+            "family": "qwen3",
+            "families": ["qwen3"],
+            "parameter_size": "8.2B",
+            "quantization_level": "Q4_K_M",
+        },
+    }
+
+
+def _chat_problem(body: Any) -> str:
+    """Why `body` is not a chat request as Ollama documents it ("" when it is one)."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "model is required"
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return "messages must be a list"
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+            return f"messages[{index}] needs a role of {sorted(_ROLES)}"
+        if not isinstance(message.get("content", ""), str):
+            return f"messages[{index}].content must be a string"
+        if not isinstance(message.get("images", []), list):
+            return f"messages[{index}].images must be a list"
+    if "format" in body:
+        fmt = body["format"]
+        is_schema = isinstance(fmt, dict) and bool(_SCHEMA_KEYS & fmt.keys())
+        if fmt != "json" and not is_schema:
+            return 'format must be "json" or a JSON schema object'
+    for key, kind in (("stream", bool), ("options", dict), ("tools", list)):
+        if key in body and not isinstance(body[key], kind):
+            return f"{key} must be a {kind.__name__}"
+    if "think" in body and not isinstance(body["think"], bool | str):
+        return "think must be a boolean or a level"
+    return ""
