@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tools.sqlite_connection import sqlite_connection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -56,14 +57,8 @@ class RunIndex:
         with self._connect() as conn:
             conn.execute(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_connection(self.path)
 
     def create(self, run_id: str, thread_id: str, topic: str, job: dict[str, Any]) -> None:
         """Add a new run in the running state."""

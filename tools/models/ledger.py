@@ -6,11 +6,12 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from tools.sqlite_connection import sqlite_connection
 
 _SCHEMA = (
     """
@@ -130,14 +131,8 @@ class UsageLedger:
             for statement in _SCHEMA:
                 conn.execute(statement)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_connection(self.path)
 
     def record(self, usage: UsageRecord) -> None:
         """Append one call."""
