@@ -114,3 +114,35 @@ def test_help_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("toml", "needle"),
+    [
+        ("[providers.ollama]\nurll = 'http://gpu:11434'\n", "urll: Extra inputs are not permitted"),
+        ("[providers.midjourney]\nurl = 'x'\n", "unknown provider [providers.midjourney]"),
+        ("[router]\norder = { text = ['comfyui'] }\n", "'comfyui' cannot serve text"),
+        ("[providers.comfyui]\nfamily = 'sd15'\n", "unknown ComfyUI family 'sd15'"),
+        ("[providers.ollama\n", "is not valid TOML"),
+    ],
+)
+def test_a_bad_reelforge_toml_fails_before_the_run(home, tmp_path, toml, needle):
+    config = tmp_path / "reelforge.toml"
+    config.write_text(toml)
+    result = run_cli(home, "make", "coffee", REELFORGE_CONFIG=str(config))
+    _assert_clean_failure(result, home, needle)
+    assert str(config) in result.stderr, "the message names the file to fix"
+
+
+def test_an_unknown_model_alias_names_the_known_ones(home, tmp_path):
+    config = tmp_path / "reelforge.toml"
+    config.write_text("[aliases.quality]\nollama = 'qwen3:32b'\n")
+    result = run_cli(home, "make", "coffee", "--model", "best", REELFORGE_CONFIG=str(config))
+    _assert_clean_failure(result, home, "unknown model alias 'best' (known: quality)")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"), [(["--by", "week"], "--by provider"), (["--since", "soon"], "7d")]
+)
+def test_costs_rejects(home, args, needle):
+    _assert_clean_failure(run_cli(home, "costs", *args), home, needle)
