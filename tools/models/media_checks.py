@@ -65,6 +65,12 @@ def normalise_speech(data: bytes) -> tuple[bytes, float]:
     return out.getvalue(), seconds
 
 
+def wav_seconds(data: bytes) -> float:
+    """The length of a PCM WAV in seconds, read from its header."""
+    with wave.open(io.BytesIO(data), "rb") as handle:
+        return handle.getnframes() / float(handle.getframerate())
+
+
 def _check_wav_length(data: bytes) -> None:
     """A WAV cut short still decodes; its header says how long it should be, so compare."""
     if not (data[:4] == b"RIFF" and data[8:12] == b"WAVE"):

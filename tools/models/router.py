@@ -27,7 +27,7 @@ from tools.models.cooldown import Cooldowns
 from tools.models.failures import RETRYABLE, AllProvidersFailed, Attempt, ProviderError
 from tools.models.http_failures import failure_for_exception
 from tools.models.ledger import UsageLedger, UsageRecord
-from tools.models.media_checks import normalise_image, normalise_speech
+from tools.models.media_checks import normalise_image, normalise_speech, wav_seconds
 from tools.models.pricing import gpu_cost, price_call
 
 log = structlog.get_logger("reelforge.router")
@@ -145,7 +145,7 @@ class Router:
             started = time.perf_counter()
             try:
                 with slot.limit:
-                    answer = self._checked(slot.provider.call(request), request)
+                    answer = self._checked(slot.provider.call(request), request, slot.provider.tier)
             except Exception as error:  # every failure of a provider is a reason to move on, never to crash
                 failure = _as_failure(error)
                 wall_ms = (time.perf_counter() - started) * 1000
@@ -184,8 +184,11 @@ class Router:
             return answer
         return None
 
-    def _checked(self, answer: Any, request: Any) -> TextAnswer | MediaAnswer:
-        """Decode media before accepting it: a truncated image or undecodable audio is a failure."""
+    def _checked(self, answer: Any, request: Any, tier: str) -> TextAnswer | MediaAnswer:
+        """Decode media before accepting it: a truncated image or undecodable audio is a failure.
+
+        The offline tier's files are our own renderer's and voice's, already in the final shape.
+        """
         if isinstance(request, TextRequest):
             if not isinstance(answer, TextAnswer) or not answer.data:
                 raise ProviderError("empty", "the provider returned no JSON object")
@@ -196,6 +199,9 @@ class Router:
         kind = answer.content_type.split(";")[0].strip().lower()
         if kind and not kind.startswith(expected) and kind != "application/octet-stream":
             raise ProviderError("bad_content", f"expected {expected}*, got {kind}")
+        if tier == "offline":
+            seconds = wav_seconds(answer.data) if isinstance(request, SpeechRequest) else 0.0
+            return MediaAnswer(answer.data, answer.model, answer.content_type, audio_s=seconds)
         if isinstance(request, ImageRequest):
             png = normalise_image(answer.data, request.width, request.height)
             return MediaAnswer(png, answer.model, "image/png")
