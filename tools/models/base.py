@@ -40,8 +40,12 @@ class Provider(Protocol):
     name: str
     tier: Tier
     capability: Capability
-    model: str
     endpoint: str
+
+    @property
+    def model(self) -> str:
+        """The model this provider serves, as the ledger records it."""
+        ...
 
     def call(self, request: Any) -> Any:
         """Answer one request: a TextAnswer for text, a MediaAnswer for image and speech."""

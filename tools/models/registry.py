@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import Any
 
 from state.model_settings import PROVIDER_CAPABILITIES, PROVIDER_TIERS, ProviderSettings, RouterSettings
-from tools.models.base import Provider
+from tools.models.base import Capability, HealthResult, Provider, Tier
 from tools.models.offline import OfflineProvider
 
 
@@ -46,11 +48,48 @@ def build_provider(name: str, capability: str, settings: ProviderSettings, model
     return openai_api.OpenAISpeech(name, tier, settings.url, key, model, settings.voice or "alloy", timeout)  # type: ignore[arg-type]
 
 
+class LazyProvider:
+    """A provider whose client library is imported and whose client is built on its first call or check.
+
+    An offline machine never pays for importing langchain-ollama or huggingface_hub for servers that
+    are not there: the router probes the endpoint first.
+    """
+
+    def __init__(self, name: str, capability: str, settings: ProviderSettings, model: str) -> None:
+        """Remember what to build; build nothing yet."""
+        self.name = name
+        self.tier: Tier = PROVIDER_TIERS[name]  # type: ignore[assignment]
+        self.capability: Capability = capability  # type: ignore[assignment]
+        self.endpoint = settings.url or "local"
+        self._settings, self._model = settings, model
+        self._built: Provider | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        """The model the provider reports once built, else the configured one."""
+        return self._built.model if self._built is not None else (self._model or self.name)
+
+    def _provider(self) -> Provider:
+        with self._lock:
+            if self._built is None:
+                self._built = build_provider(self.name, self.capability, self._settings, self._model)
+            return self._built
+
+    def call(self, request: Any) -> Any:
+        """Build on first use, then call."""
+        return self._provider().call(request)
+
+    def check(self) -> HealthResult:
+        """Build on first use, then check."""
+        return self._provider().check()
+
+
 def providers_for(
     settings: RouterSettings, capability: str, alias: str = "default"
 ) -> list[tuple[Provider, ProviderSettings]]:
     """The enabled providers for `capability`, in the configured order, with `alias` applied."""
-    chosen = []
+    chosen: list[tuple[Provider, ProviderSettings]] = []
     models = settings.aliases.get(alias, {}) if alias != "default" else {}
     for name in settings.order[capability]:
         provider_settings = settings.providers.get(name)
@@ -59,5 +98,5 @@ def providers_for(
         if capability not in PROVIDER_CAPABILITIES[name]:
             continue
         model = models.get(name) or provider_settings.model_for(capability)
-        chosen.append((build_provider(name, capability, provider_settings, model), provider_settings))
+        chosen.append((LazyProvider(name, capability, provider_settings, model), provider_settings))
     return chosen
