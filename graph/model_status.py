@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graph.router_config import load_router_settings
+from graph.router_config import load_router_settings, setup_hint
 from graph.settings import Settings
+from state.model_calls import CAPABILITIES
+from state.model_settings import PROVIDER_TIERS
 from tools.errors import BadInput
 from tools.models.health import HealthRow, check_providers, overall_mode, serving_tiers
 from tools.models.ledger import CostRow, GroupBy, UsageLedger
@@ -36,13 +38,51 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 
 def provider_status(settings: Settings) -> dict[str, Any]:
-    """Check every provider now; return the overall mode, the tier serving each capability, and the rows."""
-    rows = check_providers(load_router_settings(settings.home), UsageLedger(settings.ledger))
-    return {
-        "mode": overall_mode(rows),
-        "capabilities": serving_tiers(rows),
-        "providers": [asdict(row) for row in rows],
-    }
+    """Check every provider now; return the overall mode, the tier serving each capability, and the rows.
+
+    Providers that are not set up are listed too, with what to set, so the table shows every option.
+    """
+    router = load_router_settings(settings.home)
+    rows = check_providers(router, UsageLedger(settings.ledger))
+    listed = []
+    for row in rows:
+        if not row.configured and not row.healthy:
+            row = replace(row, error=f"nothing answers at the default address; {setup_hint(row.provider)}")
+        listed.append(asdict(row))
+    for capability in CAPABILITIES:
+        for name in router.order[capability]:
+            provider = router.providers.get(name)
+            if provider is not None and not provider.enabled:
+                listed.append(
+                    asdict(
+                        HealthRow(
+                            capability,
+                            PROVIDER_TIERS[name],
+                            name,
+                            provider.url,
+                            False,
+                            False,
+                            0.0,
+                            [],
+                            setup_hint(name),
+                        )
+                    )
+                )
+    # In the order calls try them: by capability, then by the configured order.
+    listed.sort(
+        key=lambda r: (
+            CAPABILITIES.index(r["capability"]),
+            router.order[r["capability"]].index(r["provider"]),
+        )
+    )
+    # In the order calls try them: by capability, then by the configured order.
+    listed.sort(
+        key=lambda r: (
+            CAPABILITIES.index(r["capability"]),
+            router.order[r["capability"]].index(r["provider"]),
+        )
+    )
+    return {"mode": overall_mode(rows), "capabilities": serving_tiers(rows), "providers": listed}
 
 
 def cost_report(settings: Settings, since: str, by: GroupBy) -> dict[str, Any]:
@@ -105,7 +145,7 @@ def render_status(status: dict[str, Any]) -> RenderableType:
             row.provider,
             row.endpoint,
             healthy,
-            f"{row.latency_ms:.0f} ms",
+            f"{row.latency_ms:.0f} ms" if row.healthy or row.configured else "—",
             models,
             row.error,
         )

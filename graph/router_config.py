@@ -68,6 +68,14 @@ def _first_error(error: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
+def setup_hint(name: str) -> str:
+    """How a user sets provider `name` up, e.g. 'set HF_TOKEN' or 'set OLLAMA_HOST'."""
+    variables = ENV_VARS.get(name, {})
+    needed = _NEEDS.get(name, "url")
+    variable = variables.get(needed) or variables.get("url")
+    return f"set {variable}" if variable else "nothing to set up"
+
+
 def config_path(home: Path, environ: Mapping[str, str] | None = None) -> Path | None:
     """The reelforge.toml in use: $REELFORGE_CONFIG, else ./reelforge.toml, else <home>/reelforge.toml."""
     env = os.environ if environ is None else environ

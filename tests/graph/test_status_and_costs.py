@@ -415,14 +415,25 @@ def test_status_reports_each_provider_and_the_offline_mode(timeline: Timeline):
         (r["capability"], r["tier"], r["provider"], r["endpoint"], r["configured"], r["healthy"])
         for r in first["providers"]
     ]
+    # Every provider in the order calls try them; those not set up say what to set.
     assert shape == [
         ("text", "self-hosted", "ollama", urls["ollama"], True, True),
+        ("text", "self-hosted", "openai_compatible", "", False, False),
+        ("text", "cloud", "huggingface", "https://router.huggingface.co/hf-inference", False, False),
+        ("text", "cloud", "openai", "https://api.openai.com/v1", False, False),
+        ("text", "cloud", "groq", "https://api.groq.com/openai/v1", False, False),
         ("text", "offline", "offline", "local", True, True),
         ("image", "self-hosted", "comfyui", urls["comfyui"], True, False),
+        ("image", "cloud", "huggingface", "https://router.huggingface.co/hf-inference", False, False),
+        ("image", "cloud", "openai", "https://api.openai.com/v1", False, False),
         ("image", "offline", "offline", "local", True, True),
         ("speech", "self-hosted", "coqui", urls["refused"], True, False),
+        ("speech", "cloud", "huggingface", "https://router.huggingface.co/hf-inference", False, False),
+        ("speech", "cloud", "openai", "https://api.openai.com/v1", False, False),
         ("speech", "offline", "offline", "local", True, True),
     ]
+    assert _row(first, "text", "groq")["error"] == "set GROQ_API_KEY"
+    assert _row(first, "image", "huggingface")["error"] == "set HF_TOKEN"
     ollama = _row(first, "text", "ollama")
     assert ollama["models"] == ["qwen3:8b"] and ollama["error"] == ""
     comfy = _row(first, "image", "comfyui")
@@ -438,7 +449,7 @@ def test_status_reports_each_provider_and_the_offline_mode(timeline: Timeline):
 
 def test_status_is_self_hosted_once_every_self_hosted_provider_answers(timeline: Timeline):
     last = timeline.statuses[2]
-    assert all(row["healthy"] for row in last["providers"])
+    assert all(row["healthy"] for row in last["providers"] if row["configured"])
     assert _row(last, "speech", "coqui")["endpoint"] == timeline.urls["coqui"]
     assert "sd_xl_base_1.0.safetensors" in _row(last, "image", "comfyui")["models"]
     assert last["capabilities"] == {"text": "SELF-HOSTED", "image": "SELF-HOSTED", "speech": "SELF-HOSTED"}
