@@ -52,7 +52,7 @@ ENV_VARS: dict[str, dict[str, str]] = {
     },
     "comfyui": {"url": "COMFYUI_URL", "image_model": "COMFYUI_CHECKPOINT", "family": "COMFYUI_FAMILY"},
     "coqui": {"url": "COQUI_TTS_URL", "voice": "COQUI_SPEAKER"},
-    "huggingface": {"url": "HF_INFERENCE_URL", "api_key": "HF_TOKEN"},
+    "huggingface": {"url": "HF_INFERENCE_URL", "api_key": "HF_TOKEN", "hub_url": "HF_ENDPOINT"},
     "openai": {"url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY"},
     "groq": {"url": "GROQ_BASE_URL", "api_key": "GROQ_API_KEY"},
 }

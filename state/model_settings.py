@@ -70,6 +70,8 @@ class ProviderSettings(BaseModel):
     language: str = ""
     # ComfyUI's workflow family for image_model: flux, sdxl or sd35.
     family: str = "sdxl"
+    # Where Hugging Face checks a token (its Hub), when that is not https://huggingface.co.
+    hub_url: str = ""
     timeout_s: float = Field(default=60.0, gt=0)
     retries: int = Field(default=1, ge=0, le=10)
     backoff_s: float = Field(default=0.5, ge=0)

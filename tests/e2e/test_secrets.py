@@ -61,6 +61,7 @@ def outputs(tmp_path_factory):
             "OPENAI_BASE_URL": f"{openai.url}/v1",
             "HF_TOKEN": HF_TOKEN,
             "HF_INFERENCE_URL": hf.url,
+            "HF_ENDPOINT": hf.url,
             "GROQ_API_KEY": GROQ_KEY,
             "GROQ_BASE_URL": f"{openai.url}/v1",
             "OPENAI_COMPATIBLE_URL": f"{openai.url}/v1",

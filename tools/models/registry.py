@@ -33,12 +33,14 @@ def build_provider(name: str, capability: str, settings: ProviderSettings, model
     if name == "huggingface":
         from tools.models import huggingface
 
-        hf_class: dict[str, Callable[[str, str | None, str, float], Provider]] = {
+        hf_class: dict[str, Callable[..., Provider]] = {
             "text": huggingface.HFText,
             "image": huggingface.HFImage,
             "speech": huggingface.HFSpeech,
         }
-        return hf_class[capability](settings.url, key, model, timeout)
+        return hf_class[capability](
+            settings.url, key, model, timeout, hub_url=settings.hub_url or huggingface.DEFAULT_HUB_URL
+        )
     from tools.models import openai_api
 
     if capability == "text":
