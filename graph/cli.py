@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -26,9 +27,20 @@ _state = {"debug": False}
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    redis: Annotated[
+        str | None,
+        typer.Option(
+            "--redis",
+            metavar="URL",
+            help="Keep checkpoints, runs and the ledger in Redis (default: $REDIS_URL).",
+        ),
+    ] = None,
 ) -> None:
     """reelforge: a LangGraph orchestrator that writes, voices, renders and publishes short videos."""
     _state["debug"] = debug
+    if redis:
+        # Every command reads settings through load_settings(), which reads REDIS_URL.
+        os.environ["REDIS_URL"] = redis
 
 
 def _fail(message: str, code: int) -> typer.Exit:

@@ -123,7 +123,8 @@ def load_router_settings(home: Path, environ: Mapping[str, str] | None = None) -
     path = config_path(home, env)
     document = _read_toml(path) if path else {}
     where = str(path) if path else "the environment"
-    unknown = set(document) - {"router", "providers", "aliases", "prices"}
+    # [daily] belongs to the daily plan (graph/daily_plan.py), which reads the same file.
+    unknown = set(document) - {"router", "providers", "aliases", "prices", "daily"}
     if unknown:
         raise BadInput(
             f"{where}: unknown section [{sorted(unknown)[0]}]; "

@@ -15,6 +15,9 @@ class Settings:
 
     home: Path
     min_free_bytes: int
+    # Set: checkpoints, the run index, the ledger and the health log live in this Redis (and Celery's
+    # broker in the next DB number). Unset: SQLite files under `home`.
+    redis_url: str | None = None
 
     @property
     def checkpoints(self) -> Path:
@@ -42,7 +45,11 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    """Read REELFORGE_HOME (default ~/.local/share/reelforge) and REELFORGE_MIN_FREE_GB (default 1)."""
+    """Read REELFORGE_HOME (default ~/.local/share/reelforge), REELFORGE_MIN_FREE_GB (1) and REDIS_URL."""
     raw_home = os.environ.get("REELFORGE_HOME") or str(Path.home() / ".local" / "share" / "reelforge")
     min_free_gb = float(os.environ.get("REELFORGE_MIN_FREE_GB", DEFAULT_MIN_FREE_GB))
-    return Settings(home=Path(raw_home).expanduser().absolute(), min_free_bytes=int(min_free_gb * 1e9))
+    return Settings(
+        home=Path(raw_home).expanduser().absolute(),
+        min_free_bytes=int(min_free_gb * 1e9),
+        redis_url=os.environ.get("REDIS_URL") or None,
+    )
