@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from graph.router_config import load_router_settings, setup_hint
 from graph.settings import Settings
+from graph.stores import open_ledger
 from state.model_calls import CAPABILITIES
 from state.model_settings import PROVIDER_TIERS
 from tools.errors import BadInput
 from tools.models.health import HealthRow, check_providers, overall_mode, serving_tiers
-from tools.models.ledger import CostRow, GroupBy, UsageLedger
+from tools.models.ledger import CostRow, GroupBy
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -43,7 +44,7 @@ def provider_status(settings: Settings) -> dict[str, Any]:
     Providers that are not set up are listed too, with what to set, so the table shows every option.
     """
     router = load_router_settings(settings.home)
-    rows = check_providers(router, UsageLedger(settings.ledger))
+    rows = check_providers(router, open_ledger(settings))
     listed = []
     for row in rows:
         if not row.configured and not row.healthy:
@@ -88,7 +89,8 @@ def provider_status(settings: Settings) -> dict[str, Any]:
 def cost_report(settings: Settings, since: str, by: GroupBy) -> dict[str, Any]:
     """Totals from the ledger since a time, grouped by provider, day or run, with savings versus premium."""
     start = parse_since(since)
-    rows = UsageLedger(settings.ledger).costs(by, start) if settings.ledger.exists() else []
+    # Without Redis, a machine that never made a call has no ledger file: do not create one to say so.
+    rows = open_ledger(settings).costs(by, start) if settings.redis_url or settings.ledger.exists() else []
     calls = sum(row.calls for row in rows)
     successes = calls - sum(row.failures for row in rows)
     cost = sum(row.cost_usd for row in rows)

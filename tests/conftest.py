@@ -76,3 +76,36 @@ def home(tmp_path: Path) -> Path:
     path = tmp_path / "home"
     path.mkdir()
     return path
+
+
+# --- Redis: one private redis-server per test session (per xdist worker), a fresh database per test ---------
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A private redis-server (AOF on) on a free port, stopped and removed at the end of the session."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_redis_dbs = iter(range(10**9))
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The URL of a database of the private server that no other test uses, emptied before the test."""
+    import redis
+
+    db = 1 + next(_redis_dbs) % 63
+    url = redis_server.url_for_db(db)
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tools.errors import BadInput
 from tools.sqlite_connection import sqlite_connection
 
 _SCHEMA = """
@@ -26,7 +27,17 @@ CREATE TABLE IF NOT EXISTS runs (
 )
 """
 
-STATUSES = ("running", "interrupted", "failed", "done")
+# "queued": waiting in Redis for a worker (make --queue, daily --queue).
+STATUSES = ("queued", "running", "interrupted", "failed", "done")
+
+
+class RunExists(BadInput):
+    """A run with this id is already in the index (SQLite or Redis)."""
+
+    def __init__(self, run_id: str) -> None:
+        """Name the taken run id and say what to do instead."""
+        super().__init__(f"run id {run_id!r} is taken; pick another --run-id or 'reelforge resume {run_id}'")
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
@@ -61,13 +72,18 @@ class RunIndex:
         return sqlite_connection(self.path)
 
     def create(self, run_id: str, thread_id: str, topic: str, job: dict[str, Any]) -> None:
-        """Add a new run in the running state."""
+        """Add a new run in the running state; raise RunExists if the id is taken."""
         now = _now()
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, 'running', ?, ?, ?, NULL, NULL)",
-                (run_id, thread_id, topic, now, now, json.dumps(job)),
-            )
+        try:
+            with self._connect() as conn:
+                conn.execute(
+                    "INSERT INTO runs VALUES (?, ?, ?, 'running', ?, ?, ?, NULL, NULL)",
+                    (run_id, thread_id, topic, now, now, json.dumps(job)),
+                )
+        except sqlite3.IntegrityError as exc:
+            if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
+                raise
+            raise RunExists(run_id) from None
 
     def set_status(
         self, run_id: str, status: str, *, video: str | None = None, error: str | None = None
@@ -87,6 +103,11 @@ class RunIndex:
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         return _record(row) if row else None
+
+    def delete(self, run_id: str) -> None:
+        """Forget one run; a missing run is not an error."""
+        with self._connect() as conn:
+            conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
     def list(self, limit: int = 50) -> list[RunRecord]:
         """Return the newest runs first."""

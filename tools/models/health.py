@@ -9,8 +9,9 @@ import structlog
 
 from state.model_calls import CAPABILITIES, TIER_RANK
 from state.model_settings import RouterSettings
-from tools.models.ledger import HealthRecord, UsageLedger
+from tools.models.ledger import HealthRecord
 from tools.models.registry import providers_for
+from tools.storage.protocols import LedgerStore
 
 log = structlog.get_logger("reelforge.health")
 
@@ -32,7 +33,7 @@ class HealthRow:
     error: str
 
 
-def check_providers(settings: RouterSettings, ledger: UsageLedger) -> list[HealthRow]:
+def check_providers(settings: RouterSettings, ledger: LedgerStore) -> list[HealthRow]:
     """Check every enabled provider of every capability at once; record and log the results."""
     targets = [
         (capability, provider, provider_settings.explicit)

@@ -26,9 +26,10 @@ from tools.models.base import Provider
 from tools.models.cooldown import Cooldowns
 from tools.models.failures import RETRYABLE, AllProvidersFailed, Attempt, ProviderError
 from tools.models.http_failures import failure_for_exception
-from tools.models.ledger import UsageLedger, UsageRecord
+from tools.models.ledger import UsageRecord
 from tools.models.media_checks import normalise_image, normalise_speech, wav_seconds
 from tools.models.pricing import gpu_cost, price_call
+from tools.storage.protocols import LedgerStore
 
 log = structlog.get_logger("reelforge.router")
 
@@ -92,7 +93,7 @@ class Router:
         self,
         slots: list[Slot],
         *,
-        ledger: UsageLedger,
+        ledger: LedgerStore,
         cooldowns: Cooldowns,
         premium: Price,
         gpu_usd_per_hour: float,

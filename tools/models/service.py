@@ -9,15 +9,16 @@ from typing import Any
 from state.model_calls import ImageRequest, Routed, SpeechRequest, TextRequest
 from state.model_settings import PROVIDER_TIERS, Price, RouterSettings
 from tools.models.cooldown import Cooldowns
-from tools.models.ledger import UsageLedger, UsageRecord
+from tools.models.ledger import UsageRecord
 from tools.models.registry import providers_for
 from tools.models.router import Reachability, Router, Slot
+from tools.storage.protocols import LedgerStore
 
 
 class ModelRouter:
     """What nodes call through `runtime.context.models`: text, image and speech, each routed and ledgered."""
 
-    def __init__(self, settings: RouterSettings, ledger: UsageLedger, run_id: str) -> None:
+    def __init__(self, settings: RouterSettings, ledger: LedgerStore, run_id: str) -> None:
         """Build routers lazily; start cooldowns from health checks that failed recently."""
         self.settings, self.ledger, self.run_id = settings, ledger, run_id
         self.cooldowns = Cooldowns(

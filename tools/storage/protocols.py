@@ -1,0 +1,59 @@
+"""The run index and usage ledger as protocols, so graph code can take SQLite or Redis alike."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from tools.models.ledger import CostRow, GroupBy, HealthRecord, UsageRecord
+from tools.run_index import RunRecord
+
+
+class RunIndexStore(Protocol):
+    """One record per run: what `runs`, `show` and the dashboard read."""
+
+    def create(self, run_id: str, thread_id: str, topic: str, job: dict[str, Any]) -> None:
+        """Add a new run in the running state; raise RunExists if the id is taken."""
+        ...
+
+    def set_status(
+        self, run_id: str, status: str, *, video: str | None = None, error: str | None = None
+    ) -> None:
+        """Move a run to `status`, keeping the video path once one is known."""
+        ...
+
+    def get(self, run_id: str) -> RunRecord | None:
+        """Return one run, or None."""
+        ...
+
+    def delete(self, run_id: str) -> None:
+        """Forget one run; a missing run is not an error."""
+        ...
+
+    # Last, because inside the class body the name `list` would otherwise shadow the builtin.
+    def list(self, limit: int = 50) -> list[RunRecord]:
+        """Return the newest runs first."""
+        ...
+
+
+class LedgerStore(Protocol):
+    """The usage ledger and health log of the model router."""
+
+    def record(self, usage: UsageRecord) -> None:
+        """Append one call."""
+        ...
+
+    def usage(self, run_id: str | None = None, since: float | None = None) -> list[UsageRecord]:
+        """Calls, oldest first, for one run and/or since a time."""
+        ...
+
+    def costs(self, by: GroupBy = "provider", since: float | None = None) -> list[CostRow]:
+        """Totals grouped by provider, day (UTC) or run, largest cost first (days in date order)."""
+        ...
+
+    def record_health(self, check: HealthRecord) -> HealthRecord | None:
+        """Append one health check; return the previous check of the same provider and capability."""
+        ...
+
+    def latest_health(self) -> dict[tuple[str, str], HealthRecord]:
+        """The newest check of each (provider, capability)."""
+        ...
