@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -305,6 +305,112 @@ def costs(
     from graph.model_status import render_costs
 
     Console().print(render_costs(report))
+
+
+@app.command()
+def daily(
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", metavar="YYYY-MM-DD", help="The plan's date; it names the runs (default: today, UTC)."
+        ),
+    ] = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan", metavar="FILE", help="A TOML plan file (default: \\[daily] in reelforge.toml)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of progress and a table.")
+    ] = False,
+) -> None:
+    """Make each video of the daily plan for one date, once: done items are skipped, stopped ones resumed."""
+    with _errors():
+        from datetime import UTC, datetime
+
+        from graph.daily_plan import load_plan
+        from graph.router_config import load_router_settings
+        from graph.run_ids import parse_day
+        from graph.settings import load_settings
+
+        when = parse_day(day) if day is not None else datetime.now(UTC).date()
+        settings = load_settings()
+        plan = load_plan(settings.home, plan_file)
+        # A broken reelforge.toml fails here, once, rather than in every item.
+        load_router_settings(settings.home)
+    from graph.daily_run import daily_report, render_daily, run_daily
+
+    with _errors():
+        outcomes = run_daily(
+            settings,
+            plan,
+            when,
+            progress=_no_display if as_json else _stage_display,
+            say=(lambda line: None) if as_json else (lambda line: typer.echo(line, err=True)),
+            debug=bool(_state["debug"]),
+        )
+    report = daily_report(when, outcomes)
+    if as_json:
+        typer.echo(json.dumps(report))
+    else:
+        from rich.console import Console
+
+        Console().print(render_daily(report))
+    failed = [item for item in report["items"] if item["outcome"] == "failed"]
+    if failed:
+        raise _fail(
+            f"{len(failed)} of {len(outcomes)} items failed; fix the cause and run "
+            f"'reelforge daily --date {when}' again (finished items are skipped)",
+            EXIT_FAILED,
+        )
+
+
+def _no_display(done: frozenset[str]) -> AbstractContextManager[Callable[[dict[str, Any]], None]]:
+    return nullcontext(lambda part: None)
+
+
+def _stage_display(done: frozenset[str]) -> AbstractContextManager[Callable[[dict[str, Any]], None]]:
+    from rich.console import Console
+
+    from graph.progress import StageProgress
+
+    return StageProgress(Console(stderr=True), done)
+
+
+@app.command()
+def cleanup(
+    older_than: Annotated[
+        str,
+        typer.Option("--older-than", help="Remove runs last updated before this: 30d, 12h, 2w or a date."),
+    ] = "30d",
+    keep_published: Annotated[
+        bool,
+        typer.Option(
+            "--keep-published",
+            help="Also keep runs whose video is in the gallery. Without it their run folder goes, "
+            "but the gallery entry stays: published videos are never deleted.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would go and the space it frees; delete nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Delete old runs: folders, checkpoints and index rows. Running runs and gallery videos always stay."""
+    with _errors():
+        from graph.cleanup import cleanup as clean_up
+        from graph.settings import load_settings
+
+        report = clean_up(load_settings(), older_than, keep_published=keep_published, dry_run=dry_run)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    from rich.console import Console
+
+    from graph.cleanup import render_cleanup
+
+    Console().print(render_cleanup(report))
 
 
 def _log_to_home(home: Path) -> None:

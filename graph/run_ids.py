@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import date
 
+from state.slugs import slugify
 from tools.errors import BadInput
 
+__all__ = [
+    "check_run_id",
+    "daily_run_id",
+    "daily_thread_id",
+    "new_run_id",
+    "parse_day",
+    "slugify",
+    "thread_id_for",
+]
+
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-
-
-def slugify(text: str, max_len: int = 40) -> str:
-    """Lower-case ASCII words joined by hyphens."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:max_len].rstrip("-") or "video"
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def new_run_id(topic: str) -> str:
@@ -32,5 +39,25 @@ def check_run_id(run_id: str) -> str:
 
 
 def thread_id_for(run_id: str) -> str:
-    """The checkpoint thread of a `make` run."""
+    """The checkpoint thread of a `make` run; other runs keep the thread recorded in the run index."""
     return f"make:{run_id}"
+
+
+def daily_run_id(day: date, slug: str) -> str:
+    """The run id of a daily plan item on one day, e.g. 'daily-2026-11-22-coffee'."""
+    return f"daily-{day.isoformat()}-{slug}"
+
+
+def daily_thread_id(day: date, slug: str) -> str:
+    """The checkpoint thread of a daily plan item on one day, e.g. 'daily:2026-11-22:coffee'."""
+    return f"daily:{day.isoformat()}:{slug}"
+
+
+def parse_day(text: str, flag: str = "--date") -> date:
+    """A YYYY-MM-DD date, or BadInput naming the flag."""
+    try:
+        if _DAY.fullmatch(text.strip()):
+            return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise BadInput(f"invalid {flag} '{text}'; use YYYY-MM-DD")

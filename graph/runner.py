@@ -78,6 +78,7 @@ def make_context(
 def _execute(
     settings: Settings,
     run_id: str,
+    thread_id: str,
     graph_input: dict[str, Any] | None,
     on_event: EventSink,
     voices: VoiceLibrary | None = None,
@@ -87,7 +88,7 @@ def _execute(
     router = load_router_settings(settings.home)
     configure_logging(settings.home, router)
     context = make_context(settings, run_id, voices, router)
-    config: RunnableConfig = {"configurable": {"thread_id": thread_id_for(run_id)}, "recursion_limit": 200}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
     with run_lock(context.run_dir), open_sqlite_saver(settings.checkpoints) as saver:
         app = compile_orchestrator(saver)
         index.set_status(run_id, "running")
@@ -117,23 +118,30 @@ def _execute(
 
 
 def start_run(
-    settings: Settings, run_id: str, job: JobSpec, on_event: EventSink, voices: VoiceLibrary | None = None
+    settings: Settings,
+    run_id: str,
+    job: JobSpec,
+    on_event: EventSink,
+    voices: VoiceLibrary | None = None,
+    thread_id: str | None = None,
 ) -> RunResult:
-    """Record a new run in the index and execute it from the start."""
+    """Record a new run in the index on `thread_id` (default 'make:<run_id>') and execute it from the top."""
     check_home(settings.home, settings.min_free_bytes)
     index = RunIndex(settings.index)
     if index.get(run_id) is not None:
         raise BadInput(f"run id {run_id!r} is taken; pick another --run-id or 'reelforge resume {run_id}'")
-    index.create(run_id, thread_id_for(run_id), job["topic"], dict(job))
-    return _execute(settings, run_id, {"job": job}, on_event, voices)
+    thread_id = thread_id or thread_id_for(run_id)
+    index.create(run_id, thread_id, job["topic"], dict(job))
+    return _execute(settings, run_id, thread_id, {"job": job}, on_event, voices)
 
 
 @dataclass(frozen=True)
 class ResumePlan:
-    """What resuming a run starts from: the graph input and the nodes that already finished."""
+    """What resuming a run starts from: its thread, the graph input and the nodes that already finished."""
 
     graph_input: dict[str, Any] | None
     finished_nodes: frozenset[str]
+    thread_id: str
 
 
 def plan_resume(settings: Settings, run_id: str) -> ResumePlan:
@@ -146,16 +154,21 @@ def plan_resume(settings: Settings, run_id: str) -> ResumePlan:
         raise BadInput(
             f"run {run_id} already finished (video: {record.video}); start a new one with 'reelforge make'"
         )
+    # The thread recorded when the run started: 'make:<run_id>', 'daily:<date>:<slug>', ...
     with open_sqlite_saver(settings.checkpoints) as saver:
-        snapshot = compile_orchestrator(saver).get_state(
-            {"configurable": {"thread_id": thread_id_for(run_id)}}
-        )
+        snapshot = compile_orchestrator(saver).get_state({"configurable": {"thread_id": record.thread_id}})
     finished = summarize_journal(settings.run_dir(run_id)).finished
     # A run killed before its first checkpoint has nothing to resume from: start it again from its job.
     graph_input = None if snapshot.values else {"job": record.job}
-    return ResumePlan(graph_input, frozenset(key.split(".", 1)[1] for key in finished))
+    return ResumePlan(graph_input, frozenset(key.split(".", 1)[1] for key in finished), record.thread_id)
 
 
-def resume_run(settings: Settings, run_id: str, plan: ResumePlan, on_event: EventSink) -> RunResult:
-    """Continue a stopped or crashed run from its last checkpoint."""
-    return _execute(settings, run_id, plan.graph_input, on_event)
+def resume_run(
+    settings: Settings,
+    run_id: str,
+    plan: ResumePlan,
+    on_event: EventSink,
+    voices: VoiceLibrary | None = None,
+) -> RunResult:
+    """Continue a stopped or crashed run from its last checkpoint, on the thread it started on."""
+    return _execute(settings, run_id, plan.thread_id, plan.graph_input, on_event, voices)

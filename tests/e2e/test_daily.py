@@ -1,0 +1,200 @@
+"""`reelforge daily` end to end: each item once per date, failures isolated, crashed items resumed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, cli_env, run_cli
+
+pytestmark = pytest.mark.slow
+
+DAY = "2026-11-22"
+FAST = 'duration = 10\nvoice = "espeak"\npreview = true\n'
+
+
+def item(topic: str, extra: str = "", prefix: str = "") -> str:
+    return f'[[{prefix}items]]\ntopic = "{topic}"\n{FAST}{extra}\n'
+
+
+def write_plan(tmp_path: Path, *items: str) -> Path:
+    path = tmp_path / "plan.toml"
+    path.write_text('time = "0 6 * * *"\n\n' + "".join(items), encoding="utf-8")
+    return path
+
+
+def journal(home: Path, run_id: str) -> list[dict]:
+    path = home / "runs" / run_id / "executions.jsonl"
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass  # the line a SIGKILL cut short
+    return records
+
+
+def outcomes(result) -> dict[str, str]:
+    return {entry["slug"]: entry["outcome"] for entry in result.json()["items"]}
+
+
+def test_twice_for_one_date_makes_each_video_once(home):
+    # The plan lives in the home's reelforge.toml, as an operator would keep it.
+    (home / "reelforge.toml").write_text(
+        '[daily]\ntime = "0 6 * * *"\n\n'
+        + item("how bees dance", prefix="daily.")
+        + item("why leaves fall", prefix="daily."),
+        encoding="utf-8",
+    )
+    first = run_cli(home, "daily", "--date", DAY, "--json")
+    assert first.code == 0, first.stderr
+    report = first.json()
+    assert report["date"] == DAY
+    assert [(i["slug"], i["run_id"], i["thread_id"], i["outcome"], i["error"]) for i in report["items"]] == [
+        ("how-bees-dance", f"daily-{DAY}-how-bees-dance", f"daily:{DAY}:how-bees-dance", "made", None),
+        ("why-leaves-fall", f"daily-{DAY}-why-leaves-fall", f"daily:{DAY}:why-leaves-fall", "made", None),
+    ]
+    for entry in report["items"]:
+        assert Path(entry["video"]).is_file()
+    # The index keeps each run's thread, and `show` finds the finished checkpoint there.
+    indexed = {r["run_id"]: r["thread_id"] for r in run_cli(home, "runs", "--json").json()}
+    assert indexed == {e["run_id"]: e["thread_id"] for e in report["items"]}
+    shown = run_cli(home, "show", f"daily-{DAY}-how-bees-dance", "--json").json()
+    assert (shown["status"], shown["thread_id"], shown["next"]) == ("done", f"daily:{DAY}:how-bees-dance", [])
+    lines = {e["run_id"]: len(journal(home, e["run_id"])) for e in report["items"]}
+
+    second = run_cli(home, "daily", "--date", DAY, "--json")
+    assert second.code == 0, second.stderr
+    assert outcomes(second) == {"how-bees-dance": "already done", "why-leaves-fall": "already done"}
+    assert [e["video"] for e in second.json()["items"]] == [e["video"] for e in report["items"]]
+    assert {run_id: len(journal(home, run_id)) for run_id in lines} == lines, "a node ran again"
+
+    gallery = home / "gallery"
+    assert sorted(p.name for p in gallery.iterdir() if p.is_dir()) == sorted(lines)
+    channel = ET.parse(gallery / "feed.xml").getroot().find("channel")
+    assert len(channel.findall("item")) == 2
+
+
+def test_a_failing_item_does_not_stop_the_others(home, tmp_path):
+    notes = tmp_path / "notes.md"  # missing when the plan first runs
+    plan = write_plan(tmp_path, item("coffee", 'sources = ["notes.md"]'), item("tea"))
+    result = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
+    assert result.code == 1, result.stderr
+    first, second = result.json()["items"]
+    assert (first["slug"], first["outcome"], first["video"]) == ("coffee", "failed", None)
+    assert "source file not found" in first["error"] and str(notes) in first["error"]
+    assert (second["outcome"], second["error"]) == ("made", None)
+    assert Path(second["video"]).is_file()
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: 1 of 2 items failed") and f"--date {DAY}" in lines[-1]
+    assert "Traceback" not in result.stderr
+
+    # Fixing the cause and running the plan again makes only what is missing.
+    notes.write_text("# Coffee\n\nCoffee beans are the seeds of a cherry. Brazil grows the most coffee.\n")
+    again = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
+    assert again.code == 0, again.stderr
+    assert outcomes(again) == {"coffee": "made", "tea": "already done"}
+
+
+def test_a_crashed_item_is_resumed_by_the_next_run(home, tmp_path):
+    plan = write_plan(
+        tmp_path, item("how glaciers move").replace("duration = 10", "duration = 20"), item("tides")
+    )
+    run_id = f"daily-{DAY}-how-glaciers-move"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph.cli", "daily", "--date", DAY, "--plan", str(plan), "--json"],
+        cwd=ROOT,
+        env=cli_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not any(r["event"] == "start" and r["node"] == "render_scenes" for r in journal(home, run_id)):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "render_scenes never started"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    before = journal(home, run_id)
+    finished = {f"{r['agent']}.{r['node']}" for r in before if r["event"] == "end" and r["ok"]}
+    assert "video_production.render_scenes" not in finished, "the kill came too late to test anything"
+    starts_before = Counter(f"{r['agent']}.{r['node']}" for r in before if r["event"] == "start")
+    assert run_cli(home, "show", run_id, "--json").json()["status"] == "running"
+
+    result = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
+    assert result.code == 0, result.stderr
+    assert outcomes(result) == {"how-glaciers-move": "resumed", "tides": "made"}
+    after = Counter(f"{r['agent']}.{r['node']}" for r in journal(home, run_id) if r["event"] == "start")
+    for node in finished:
+        assert after[node] == starts_before[node], f"{node} ran again after the resume"
+    assert after["video_production.render_scenes"] == starts_before["video_production.render_scenes"] + 1
+    assert after["publishing.publish_gallery"] == 1
+    assert Path(result.json()["items"][0]["video"]).is_file()
+
+
+def test_an_item_another_process_is_running_is_left_alone(home, tmp_path):
+    from tools.home import run_lock
+    from tools.run_index import RunIndex
+
+    plan = write_plan(tmp_path, item("busy bees"))
+    run_id = f"daily-{DAY}-busy-bees"
+    home.joinpath("runs").mkdir()
+    RunIndex(home / "index.sqlite").create(run_id, f"daily:{DAY}:busy-bees", "busy bees", {})
+    with run_lock(home / "runs" / run_id):
+        result = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
+    assert result.code == 1, result.stderr
+    (entry,) = result.json()["items"]
+    assert entry["outcome"] == "failed" and "being worked on by another process" in entry["error"]
+    assert RunIndex(home / "index.sqlite").get(run_id).status == "running"
+    assert journal(home, run_id) == []
+
+
+def _one_line_error(result, needle: str, code: int = 2) -> None:
+    assert result.code == code, (result.code, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert needle in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "22-11-2026", "2026-11-22T06:00", "tomorrow"])
+def test_bad_date(home, tmp_path, day):
+    plan = write_plan(tmp_path, item("x"))
+    result = run_cli(home, "daily", "--date", day, "--plan", str(plan))
+    _one_line_error(result, f"invalid --date '{day}'; use YYYY-MM-DD")
+    assert not (home / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (item("x") + "durration = 10\n", "unknown key 'durration' in [[items]] #1; did you mean 'duration'?"),
+        ('time = "0 6 * *"\n' + item("x"), "has 4 fields"),
+        (item("x") + item("X"), "two items have the slug 'x'"),
+        ('[[items]]\nvoice = "espeak"\n', "needs a topic or a source"),
+        (item("x").replace("duration = 10", "duration = 5"), "set duration between 10 and 600"),
+    ],
+    ids=["unknown-key", "bad-cron", "duplicate-slug", "no-topic", "bad-duration"],
+)
+def test_bad_plan_file(home, tmp_path, text, needle):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(text, encoding="utf-8")
+    _one_line_error(run_cli(home, "daily", "--date", DAY, "--plan", str(plan)), needle)
+    assert not (home / "runs").exists()
+
+
+def test_no_plan(home, tmp_path):
+    _one_line_error(
+        run_cli(home, "daily"), "no daily plan: add [daily] with [[daily.items]] to reelforge.toml"
+    )
+    missing = tmp_path / "missing.toml"
+    _one_line_error(run_cli(home, "daily", "--plan", str(missing)), f"plan file not found: {missing}")
