@@ -1,13 +1,18 @@
-"""Picks the checkpointer: SQLite in the home folder is the embedded default."""
+"""Picks the checkpointer: our Redis saver when REDIS_URL is set, else SQLite in the home folder."""
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
+
+from graph.settings import Settings
 
 
 @contextmanager
@@ -23,3 +28,24 @@ def open_sqlite_saver(path: Path) -> Iterator[SqliteSaver]:
         yield saver
     finally:
         conn.close()
+
+
+@contextmanager
+def open_saver(settings: Settings) -> Iterator[BaseCheckpointSaver[Any]]:
+    """The run's checkpointer: Redis at `settings.redis_url` (BadInput if unusable), else SQLite."""
+    if not settings.redis_url:
+        with open_sqlite_saver(settings.checkpoints) as saver:
+            yield saver
+        return
+    from tools.storage.redis_checkpoints import RedisSaver, persistence_warning
+
+    with RedisSaver.from_url(settings.redis_url) as saver:
+        warning = persistence_warning(saver.client)
+        if warning and not _warned:
+            _warned.append(warning)
+            print(f"warning: {warning}", file=sys.stderr)
+        yield saver
+
+
+# Warn once per process, not once per command that opens the saver.
+_warned: list[str] = []

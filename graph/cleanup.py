@@ -8,16 +8,16 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graph.checkpointer import open_sqlite_saver
+from graph.checkpointer import open_saver
 from graph.model_status import parse_since
 from graph.settings import Settings
+from graph.stores import existing_run_index, open_run_index
 from tools.errors import BadInput
 from tools.home import RunBusy, run_lock
 from tools.run_folders import freed_bytes, remove_folder
-from tools.run_index import RunIndex
 
 if TYPE_CHECKING:
-    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.checkpoint.base import BaseCheckpointSaver
     from rich.console import RenderableType
 
 _EVERY_RUN = 1_000_000_000
@@ -47,7 +47,8 @@ def cutoff_of(older_than: str, now: float | None = None) -> float:
 
 def find_old_runs(settings: Settings, cutoff: float) -> list[OldRun]:
     """Runs last updated before `cutoff` (Unix time), oldest first; runs still running are never listed."""
-    if not settings.index.exists():
+    index = existing_run_index(settings)
+    if index is None:
         return []
     moment = datetime.fromtimestamp(cutoff, UTC)
     old = [
@@ -59,24 +60,24 @@ def find_old_runs(settings: Settings, cutoff: float) -> list[OldRun]:
             bytes=freed_bytes(settings.run_dir(record.run_id)),
             published=(settings.home / "gallery" / record.run_id).is_dir(),
         )
-        for record in RunIndex(settings.index).list(_EVERY_RUN)
+        for record in index.list(_EVERY_RUN)
         if record.status != "running" and datetime.fromisoformat(record.updated_at) < moment
     ]
     return sorted(old, key=lambda run: run.updated_at)
 
 
 @contextmanager
-def _checkpoints(settings: Settings) -> Iterator[SqliteSaver | None]:
-    if not settings.checkpoints.exists():
+def _checkpoints(settings: Settings) -> Iterator[BaseCheckpointSaver[Any] | None]:
+    if not settings.redis_url and not settings.checkpoints.exists():
         yield None
         return
-    with open_sqlite_saver(settings.checkpoints) as saver:
+    with open_saver(settings) as saver:
         yield saver
 
 
-def remove_run(settings: Settings, run: OldRun, saver: SqliteSaver | None) -> bool:
+def remove_run(settings: Settings, run: OldRun, saver: BaseCheckpointSaver[Any] | None) -> bool:
     """Delete a run's checkpoint thread, folder and index row; False if another process is working on it."""
-    index = RunIndex(settings.index)
+    index = open_run_index(settings)
     run_dir = settings.run_dir(run.run_id)
     try:
         with run_lock(run_dir):

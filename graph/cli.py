@@ -152,8 +152,11 @@ def make(
     ] = None,
     preview: Annotated[bool, typer.Option(help="Render at a third of the size: a fast draft.")] = False,
     model: Annotated[
-        str, typer.Option(help="A model alias from reelforge.toml's [aliases], e.g. quality or fast.")
+        str, typer.Option(help="A model alias from reelforge.toml's \\[aliases], e.g. quality or fast.")
     ] = "default",
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Queue the run for 'reelforge worker' (needs Redis) instead.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of progress.")
     ] = False,
@@ -181,6 +184,9 @@ def make(
         chosen = check_run_id(run_id) if run_id else new_run_id(job["topic"])
         voices = VoiceShelf()
         job = preflight(settings, job, voices)
+        if queue:
+            _queue_make(settings, chosen, job, as_json)
+            return
     from graph.runner import start_run
 
     if not as_json:
@@ -221,10 +227,10 @@ def runs(
     """List recent runs with their status."""
     with _errors():
         from graph.settings import load_settings
-        from tools.run_index import RunIndex
+        from graph.stores import existing_run_index
 
-        settings = load_settings()
-        records = RunIndex(settings.index).list(limit) if settings.index.exists() else []
+        index = existing_run_index(load_settings())
+        records = index.list(limit) if index is not None else []
     if as_json:
         typer.echo(json.dumps([asdict(r) for r in records]))
         return
@@ -321,6 +327,9 @@ def daily(
             "--plan", metavar="FILE", help="A TOML plan file (default: \\[daily] in reelforge.toml)."
         ),
     ] = None,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Queue the items for 'reelforge worker' (needs Redis) instead.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of progress and a table.")
     ] = False,
@@ -339,6 +348,9 @@ def daily(
         plan = load_plan(settings.home, plan_file)
         # A broken reelforge.toml fails here, once, rather than in every item.
         load_router_settings(settings.home)
+        if queue:
+            _queue_daily(settings, plan, when, as_json)
+            return
     from graph.daily_run import daily_report, render_daily, run_daily
 
     with _errors():
@@ -364,6 +376,46 @@ def daily(
             f"'reelforge daily --date {when}' again (finished items are skipped)",
             EXIT_FAILED,
         )
+
+
+def _queue_daily(settings: Any, plan: Any, when: Any, as_json: bool) -> None:
+    from graph.queued import queue_daily, require_redis, workers_online
+
+    require_redis(settings)
+    items = queue_daily(settings, plan, when)
+    workers = workers_online(settings)
+    if as_json:
+        typer.echo(json.dumps({"date": when.isoformat(), "items": items, "workers": workers}))
+    else:
+        for item in items:
+            detail = f": {item['error']}" if item["error"] else ""
+            typer.echo(f"{item['slug']}: {item['outcome']} ({item['run_id']}){detail}")
+        if not workers:
+            typer.echo(_NO_WORKER, err=True)
+    failed = [item for item in items if item["outcome"] == "failed"]
+    if failed:
+        raise _fail(f"{len(failed)} of {len(items)} items could not be queued; fix them and queue again", 1)
+
+
+def _queue_make(settings: Any, run_id: str, job: Any, as_json: bool) -> None:
+    from graph.queued import queue_make, require_redis, workers_online
+    from graph.run_ids import thread_id_for
+
+    require_redis(settings)
+    queue_make(settings, run_id, thread_id_for(run_id), job)
+    workers = workers_online(settings)
+    if as_json:
+        typer.echo(json.dumps({"run_id": run_id, "status": "queued", "workers": workers}))
+        return
+    typer.echo(f"queued run {run_id}; follow it with 'reelforge show {run_id}'")
+    if not workers:
+        typer.echo(_NO_WORKER, err=True)
+
+
+_NO_WORKER = (
+    "no worker is running: the job waits in Redis until one starts; "
+    "start one with 'reelforge worker' (same REDIS_URL and REELFORGE_HOME)"
+)
 
 
 def _no_display(done: frozenset[str]) -> AbstractContextManager[Callable[[dict[str, Any]], None]]:
@@ -411,6 +463,51 @@ def cleanup(
     from graph.cleanup import render_cleanup
 
     Console().print(render_cleanup(report))
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs this worker runs at once (each uses ~2 cores).")] = 1,
+    name: Annotated[str | None, typer.Option(help="The worker's name (default reelforge@<host>).")] = None,
+    beat: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the scheduler: the daily plan (needs \\[daily]) and the health checks. "
+            "Run exactly one per cluster."
+        ),
+    ] = False,
+) -> None:
+    """Run queued jobs from Redis: 'make --queue' and 'daily --queue' runs, one thread at a time."""
+    with _errors():
+        from graph.daily_plan import load_plan
+        from graph.queued import require_redis
+        from graph.settings import load_settings
+        from graph.stores import redis_client
+        from tools.storage.redis_checkpoints import persistence_warning
+
+        settings = load_settings()
+        url = require_redis(settings)
+        if warning := persistence_warning(redis_client(url)):
+            typer.echo(f"warning: {warning}", err=True)
+        _log_to_home(settings.home)
+        schedule = None
+        if beat:
+            from graph.worker import beat_schedule
+
+            plan = load_plan(settings.home)
+            schedule = beat_schedule(plan.time, plan.health_every_s)
+    from graph.worker import app as celery_app
+
+    argv = [
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        f"--hostname={name or 'reelforge@%h'}",
+    ]
+    if schedule is not None:
+        celery_app.conf.beat_schedule = schedule
+        argv += ["--beat", f"--schedule={settings.home / 'celerybeat-schedule'}"]
+    celery_app.worker_main(argv)
 
 
 def _log_to_home(home: Path) -> None:

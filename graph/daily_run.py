@@ -13,10 +13,10 @@ from graph.preflight import preflight
 from graph.run_ids import daily_run_id, daily_thread_id
 from graph.runner import EventSink, RunResult, plan_resume, resume_run, start_run
 from graph.settings import Settings
+from graph.stores import open_run_index
 from state.daily_plan import DailyItem, DailyPlan
 from tools.errors import Interrupted, ReelforgeError
 from tools.home import check_home
-from tools.run_index import RunIndex
 from tools.secrets import redact
 from tools.speech import VoiceShelf
 
@@ -87,7 +87,7 @@ def _run_item(
     voices: VoiceShelf,
 ) -> ItemOutcome:
     run_id = daily_run_id(day, item.slug)
-    record = RunIndex(settings.index).get(run_id)
+    record = open_run_index(settings).get(run_id)
     thread_id = record.thread_id if record else daily_thread_id(day, item.slug)
     if record is not None and record.status == "done":
         say(f"{prefix}: already done ({run_id})")

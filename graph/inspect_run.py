@@ -6,20 +6,21 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from graph.checkpointer import open_sqlite_saver
+from graph.checkpointer import open_saver
 from graph.orchestrator import compile_orchestrator
 from graph.settings import Settings
+from graph.stores import existing_run_index
 from tools.errors import BadInput
 from tools.journal import summarize_journal
-from tools.run_index import RunIndex
 
 
 def describe_run(settings: Settings, run_id: str) -> dict[str, Any]:
     """Collect one run's facts from the index, the checkpointer and the journal."""
-    record = RunIndex(settings.index).get(run_id) if settings.index.exists() else None
+    index = existing_run_index(settings)
+    record = index.get(run_id) if index is not None else None
     if record is None:
         raise BadInput(f"no run called {run_id!r}; list runs with 'reelforge runs'")
-    with open_sqlite_saver(settings.checkpoints) as saver:
+    with open_saver(settings) as saver:
         snapshot = compile_orchestrator(saver).get_state(
             {"configurable": {"thread_id": record.thread_id}},
             subgraphs=True,

@@ -12,21 +12,20 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import StreamMode
 
-from graph.checkpointer import open_sqlite_saver
+from graph.checkpointer import open_saver
 from graph.logs import configure_logging
 from graph.orchestrator import compile_orchestrator
 from graph.router_config import load_router_settings
 from graph.run_ids import thread_id_for
 from graph.settings import Settings
+from graph.stores import existing_run_index, open_ledger, open_run_index
 from state import Context, JobSpec, RouterSettings, VoiceLibrary
 from tools.errors import BadInput, Interrupted
 from tools.home import check_home, run_lock
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
 from tools.memory import limit_malloc_arenas
-from tools.models.ledger import UsageLedger
 from tools.models.service import ModelRouter
-from tools.run_index import RunIndex
 from tools.secrets import redact
 from tools.speech import VoiceShelf
 
@@ -71,7 +70,7 @@ def make_context(
         home=settings.home,
         voices=voices or VoiceShelf(),
         ffmpeg=find_ffmpeg(),
-        models=ModelRouter(router, UsageLedger(settings.ledger), run_id),
+        models=ModelRouter(router, open_ledger(settings), run_id),
     )
 
 
@@ -84,12 +83,12 @@ def _execute(
     voices: VoiceLibrary | None = None,
 ) -> RunResult:
     limit_malloc_arenas()
-    index = RunIndex(settings.index)
+    index = open_run_index(settings)
     router = load_router_settings(settings.home)
     configure_logging(settings.home, router)
     context = make_context(settings, run_id, voices, router)
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
-    with run_lock(context.run_dir), open_sqlite_saver(settings.checkpoints) as saver:
+    with run_lock(context.run_dir), open_saver(settings) as saver:
         app = compile_orchestrator(saver)
         index.set_status(run_id, "running")
         try:
@@ -127,7 +126,7 @@ def start_run(
 ) -> RunResult:
     """Record a new run in the index on `thread_id` (default 'make:<run_id>') and execute it from the top."""
     check_home(settings.home, settings.min_free_bytes)
-    index = RunIndex(settings.index)
+    index = open_run_index(settings)
     if index.get(run_id) is not None:
         raise BadInput(f"run id {run_id!r} is taken; pick another --run-id or 'reelforge resume {run_id}'")
     thread_id = thread_id or thread_id_for(run_id)
@@ -147,7 +146,8 @@ class ResumePlan:
 def plan_resume(settings: Settings, run_id: str) -> ResumePlan:
     """Check that a run can be resumed and say where it picks up; raise BadInput if it cannot."""
     check_home(settings.home, settings.min_free_bytes)
-    record = RunIndex(settings.index).get(run_id) if settings.index.exists() else None
+    index = existing_run_index(settings)
+    record = index.get(run_id) if index is not None else None
     if record is None:
         raise BadInput(f"no run called {run_id!r}; list runs with 'reelforge runs'")
     if record.status == "done":
@@ -155,7 +155,7 @@ def plan_resume(settings: Settings, run_id: str) -> ResumePlan:
             f"run {run_id} already finished (video: {record.video}); start a new one with 'reelforge make'"
         )
     # The thread recorded when the run started: 'make:<run_id>', 'daily:<date>:<slug>', ...
-    with open_sqlite_saver(settings.checkpoints) as saver:
+    with open_saver(settings) as saver:
         snapshot = compile_orchestrator(saver).get_state({"configurable": {"thread_id": record.thread_id}})
     finished = summarize_journal(settings.run_dir(run_id)).finished
     # A run killed before its first checkpoint has nothing to resume from: start it again from its job.

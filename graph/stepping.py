@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import StateSnapshot
 
@@ -15,7 +16,7 @@ from graph.preflight import preflight, validate_job
 from graph.run_ids import check_run_id, new_run_id, thread_id_for
 from graph.runner import make_context
 from graph.settings import Settings, load_settings
-from tools.run_index import RunIndex
+from graph.stores import open_run_index
 
 
 class RunStepper:
@@ -31,9 +32,18 @@ class RunStepper:
         self.settings = settings or load_settings()
         self.run_id = check_run_id(run_id) if run_id else ""
         self.settings.home.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.settings.checkpoints, check_same_thread=False)
-        saver = SqliteSaver(self._conn)
-        saver.setup()
+        saver: BaseCheckpointSaver[Any]
+        self._conn: sqlite3.Connection | None = None
+        if self.settings.redis_url:
+            import redis
+
+            from tools.storage.redis_checkpoints import RedisSaver
+
+            saver = RedisSaver(redis.Redis.from_url(self.settings.redis_url))
+        else:
+            self._conn = sqlite3.connect(self.settings.checkpoints, check_same_thread=False)
+            saver = SqliteSaver(self._conn)
+            saver.setup()
         self.app = build_orchestrator().compile(checkpointer=saver, interrupt_before=list(pause_before))
 
     @property
@@ -45,7 +55,7 @@ class RunStepper:
         """Start a run and stop before the first sub-agent; fields are those of `reelforge make`."""
         job = preflight(self.settings, validate_job(topic=topic, **job_fields))
         self.run_id = self.run_id or new_run_id(job["topic"])
-        RunIndex(self.settings.index).create(self.run_id, thread_id_for(self.run_id), job["topic"], dict(job))
+        open_run_index(self.settings).create(self.run_id, thread_id_for(self.run_id), job["topic"], dict(job))
         return self._advance({"job": job})
 
     def step(self) -> StateSnapshot:
@@ -57,7 +67,7 @@ class RunStepper:
         self.app.invoke(graph_input, self.config, context=context, durability="sync")
         snapshot = self.state()
         if not snapshot.next:
-            RunIndex(self.settings.index).set_status(
+            open_run_index(self.settings).set_status(
                 self.run_id, "done", video=snapshot.values.get("video", {}).get("video", {}).get("path")
             )
         return snapshot
@@ -82,4 +92,5 @@ class RunStepper:
 
     def close(self) -> None:
         """Close the checkpoint database."""
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()

@@ -16,11 +16,19 @@ if TYPE_CHECKING:
 _CONNECT_TIMEOUT_S = 5.0
 
 
+_checked: set[str] = set()
+
+
 def redis_client(url: str) -> redis.Redis:
-    """A client for `url` (the same DB as the checkpoints) that returns text, not bytes."""
+    """A text client for `url` (the checkpoints' DB); BadInput when Redis cannot be used."""
     # Imported here so that a machine without Redis never loads the client library.
     import redis
 
+    from tools.storage.redis_checkpoints import check_redis
+
+    if url not in _checked:
+        check_redis(url)  # one line naming the problem (refused, unknown host, password) and the fix
+        _checked.add(url)
     return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=_CONNECT_TIMEOUT_S)
 
 
@@ -31,6 +39,13 @@ def open_run_index(settings: Settings) -> RunIndexStore:
 
         return RedisRunIndex(redis_client(settings.redis_url))
     return RunIndex(settings.index)
+
+
+def existing_run_index(settings: Settings) -> RunIndexStore | None:
+    """The run index if there can be runs in it: always with Redis, only once the SQLite file exists."""
+    if settings.redis_url or settings.index.exists():
+        return open_run_index(settings)
+    return None
 
 
 def open_ledger(settings: Settings) -> LedgerStore:

@@ -161,9 +161,10 @@ class RedisServer:
             self.process.kill()
             self.process.wait(timeout=10)
 
-    def restart(self) -> None:
-        """Stop the server (SIGTERM, so the AOF is flushed) and start it again on the same port and dir."""
+    def restart(self, down_s: float = 0.0) -> None:
+        """Stop the server (SIGTERM flushes the AOF), wait `down_s`, start it again on the same port."""
         self._terminate(signal.SIGTERM)
+        time.sleep(down_s)
         self._launch()
 
     def kill(self) -> None:
