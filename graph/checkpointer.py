@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,15 +36,9 @@ def open_saver(settings: Settings) -> Iterator[BaseCheckpointSaver[Any]]:
         with open_sqlite_saver(settings.checkpoints) as saver:
             yield saver
         return
-    from tools.storage.redis_checkpoints import RedisSaver, persistence_warning
+    from graph.stores import check_redis_once
+    from tools.storage.redis_checkpoints import RedisSaver
 
+    check_redis_once(settings.redis_url)
     with RedisSaver.from_url(settings.redis_url) as saver:
-        warning = persistence_warning(saver.client)
-        if warning and not _warned:
-            _warned.append(warning)
-            print(f"warning: {warning}", file=sys.stderr)
         yield saver
-
-
-# Warn once per process, not once per command that opens the saver.
-_warned: list[str] = []

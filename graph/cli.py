@@ -482,13 +482,10 @@ def worker(
         from graph.daily_plan import load_plan
         from graph.queued import require_redis
         from graph.settings import load_settings
-        from graph.stores import redis_client
-        from tools.storage.redis_checkpoints import persistence_warning
+        from graph.stores import check_redis_once
 
         settings = load_settings()
-        url = require_redis(settings)
-        if warning := persistence_warning(redis_client(url)):
-            typer.echo(f"warning: {warning}", err=True)
+        check_redis_once(require_redis(settings))
         _log_to_home(settings.home)
         schedule = None
         if beat:

@@ -57,6 +57,9 @@ def queue_daily(settings: Settings, plan: DailyPlan, day: date) -> list[dict[str
         if record is not None and record.status == "done":
             queued.append({**entry, "outcome": "already done", "video": record.video})
             continue
+        if record is not None and record.status == "queued":
+            queued.append({**entry, "outcome": "already queued"})
+            continue
         try:
             if record is None:
                 queue_make(settings, run_id, thread_id, check_inputs(item.to_job()))

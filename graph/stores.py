@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from graph.settings import Settings
@@ -19,16 +20,31 @@ _CONNECT_TIMEOUT_S = 5.0
 _checked: set[str] = set()
 
 
+def check_redis_once(url: str) -> None:
+    """Ping Redis once per process: BadInput naming the problem, and a warning if it keeps nothing on disk."""
+    import redis
+
+    from tools.storage.redis_checkpoints import check_redis, persistence_warning
+
+    if url in _checked:
+        return
+    check_redis(url)  # one line naming the problem (refused, unknown host, password) and the fix
+    _checked.add(url)
+    client = redis.Redis.from_url(url, socket_connect_timeout=_CONNECT_TIMEOUT_S)
+    try:
+        warning = persistence_warning(client)
+    finally:
+        client.close()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def redis_client(url: str) -> redis.Redis:
     """A text client for `url` (the checkpoints' DB); BadInput when Redis cannot be used."""
     # Imported here so that a machine without Redis never loads the client library.
     import redis
 
-    from tools.storage.redis_checkpoints import check_redis
-
-    if url not in _checked:
-        check_redis(url)  # one line naming the problem (refused, unknown host, password) and the fix
-        _checked.add(url)
+    check_redis_once(url)
     return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=_CONNECT_TIMEOUT_S)
 
 
