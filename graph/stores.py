@@ -24,7 +24,7 @@ def check_redis_once(url: str) -> None:
     """Ping Redis once per process: BadInput naming the problem, and a warning if it keeps nothing on disk."""
     import redis
 
-    from tools.storage.redis_checkpoints import check_redis, persistence_warning
+    from tools.storage.redis_connection import check_redis, persistence_warning
 
     if url in _checked:
         return
