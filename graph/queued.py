@@ -12,7 +12,7 @@ from graph.orchestrator import compile_orchestrator
 from graph.preflight import check_inputs
 from graph.router_config import load_router_settings
 from graph.run_ids import daily_run_id, daily_thread_id
-from graph.runner import STREAM_MODES, make_context
+from graph.runner import make_context, stream_options
 from graph.settings import Settings
 from graph.stores import open_run_index
 from state import JobSpec
@@ -101,15 +101,7 @@ async def execute_queued(settings: Settings, run_id: str) -> dict[str, Any]:
             graph_input = None if (await app.aget_state(config)).values else {"job": record.job}
             index.set_status(run_id, "running")
             try:
-                async for _ in app.astream(
-                    graph_input,
-                    config,
-                    context=context,
-                    stream_mode=STREAM_MODES,
-                    subgraphs=True,
-                    durability="sync",
-                    version="v2",
-                ):
+                async for _ in app.astream(graph_input, config, **stream_options(context)):
                     pass
             except Exception as exc:
                 index.set_status(

@@ -34,6 +34,17 @@ EventSink = Callable[[Event], None]
 STREAM_MODES: list[StreamMode] = ["updates", "custom"]
 
 
+def stream_options(context: Context) -> dict[str, Any]:
+    """How every run streams: with its context, sync durability, v2 parts, updates and custom progress."""
+    return {
+        "context": context,
+        "stream_mode": STREAM_MODES,
+        "subgraphs": True,
+        "durability": "sync",
+        "version": "v2",
+    }
+
+
 @dataclass(frozen=True)
 class RunResult:
     """A finished run: its id and its final state."""
@@ -93,15 +104,7 @@ def _execute(
         index.set_status(run_id, "running")
         try:
             with _sigterm_as_interrupt():
-                for part in app.stream(
-                    graph_input,
-                    config,
-                    context=context,
-                    stream_mode=STREAM_MODES,
-                    subgraphs=True,
-                    durability="sync",
-                    version="v2",
-                ):
+                for part in app.stream(graph_input, config, **stream_options(context)):
                     on_event(dict(part))
         except KeyboardInterrupt:
             index.set_status(run_id, "interrupted")
