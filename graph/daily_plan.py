@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from pydantic_core import ErrorDetails
 
 from graph.router_config import config_path
 from state.daily_plan import DailyItem, DailyPlan
+from tools.config_files import read_toml
 from tools.errors import BadInput
 
 NO_PLAN = "no daily plan: add [daily] with [[daily.items]] to reelforge.toml or pass --plan FILE"
@@ -34,24 +34,15 @@ def load_plan(home: Path, plan_file: Path | None = None) -> DailyPlan:
         path = plan_file.expanduser().absolute()
         if not path.is_file():
             raise BadInput(f"plan file not found: {path}; pass an existing TOML file to --plan")
-        return _validate(_read_toml(path), path, "")
+        return _validate(read_toml(path), path, "")
     found = config_path(home)
-    document = _read_toml(found) if found else {}
+    document = read_toml(found) if found else {}
     if found is None or "daily" not in document:
         raise BadInput(NO_PLAN)
     table = document["daily"]
     if not isinstance(table, dict):
         raise BadInput(f"{found}: daily must be a table such as [daily], not {type(table).__name__}")
     return _validate(table, found.absolute(), "daily.")
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"cannot read {path} ({error}); fix its permissions or pass another file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise BadInput(f"{path} is not valid TOML ({error}); fix the line it names") from None
 
 
 def _validate(table: dict[str, Any], path: Path, prefix: str) -> DailyPlan:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr, ValidationError
 
 from state.model_settings import ProviderSettings, RouterSettings
+from tools.config_files import read_toml
 from tools.errors import BadInput
 
 # Built-in defaults. Self-hosted servers have a default URL (used when they answer); cloud ones need a key.
@@ -108,20 +108,11 @@ def _table(value: Any, where: str, name: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"cannot read {path} ({error}); fix its permissions or remove it") from None
-    except tomllib.TOMLDecodeError as error:
-        raise BadInput(f"{path} is not valid TOML ({error}); fix the line it names") from None
-
-
 def load_router_settings(home: Path, environ: Mapping[str, str] | None = None) -> RouterSettings:
     """Defaults, overlaid by reelforge.toml, overlaid by the environment; BadInput names any bad key."""
     env = os.environ if environ is None else environ
     path = config_path(home, env)
-    document = _read_toml(path) if path else {}
+    document = read_toml(path) if path else {}
     where = str(path) if path else "the environment"
     # [daily] belongs to the daily plan (graph/daily_plan.py), which reads the same file.
     unknown = set(document) - {"router", "providers", "aliases", "prices", "daily"}

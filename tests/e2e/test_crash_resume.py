@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, cli_env, run_cli
+from tests.journal_checks import finished_nodes, node_starts, read_journal
 from tests.media_checks import measure
 
 pytestmark = pytest.mark.slow
-
-
-def _journal(run_dir: Path) -> list[dict]:
-    path = run_dir / "executions.jsonl"
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            pass
-    return records
 
 
 def _start(home: Path, run_id: str, *extra: str) -> subprocess.Popen:
@@ -59,7 +45,7 @@ def _start(home: Path, run_id: str, *extra: str) -> subprocess.Popen:
 def _wait_for_start(proc: subprocess.Popen, run_dir: Path, node: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(r["event"] == "start" and r["node"] == node for r in _journal(run_dir)):
+        if any(r["event"] == "start" and r["node"] == node for r in read_journal(run_dir)):
             return
         assert proc.poll() is None, proc.stderr.read().decode()
         time.sleep(0.02)
@@ -75,9 +61,8 @@ def test_sigkill_during_video_production_then_resume(home):
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 
-    before = _journal(run_dir)
-    starts_before = Counter(f"{r['agent']}.{r['node']}" for r in before if r["event"] == "start")
-    finished_before = {f"{r['agent']}.{r['node']}" for r in before if r["event"] == "end" and r["ok"]}
+    starts_before = node_starts(run_dir)
+    finished_before = finished_nodes(run_dir)
     assert "video_production.render_scenes" not in finished_before, "the kill came too late to test anything"
     assert "video_production.mix_soundtrack" in finished_before
 
@@ -86,7 +71,7 @@ def test_sigkill_during_video_production_then_resume(home):
 
     resumed = run_cli(home, "resume", "crashy", "--json")
     assert resumed.code == 0, resumed.stderr
-    after = Counter(f"{r['agent']}.{r['node']}" for r in _journal(run_dir) if r["event"] == "start")
+    after = node_starts(run_dir)
     for node in finished_before:
         assert after[node] == starts_before[node], f"{node} ran again after the resume"
     assert after["video_production.render_scenes"] == starts_before["video_production.render_scenes"] + 1

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, cli_env, run_cli
+from tests.journal_checks import finished_nodes, node_starts, read_journal
 
 pytestmark = pytest.mark.slow
 
@@ -29,19 +28,6 @@ def write_plan(tmp_path: Path, *items: str) -> Path:
     path = tmp_path / "plan.toml"
     path.write_text('time = "0 6 * * *"\n\n' + "".join(items), encoding="utf-8")
     return path
-
-
-def journal(home: Path, run_id: str) -> list[dict]:
-    path = home / "runs" / run_id / "executions.jsonl"
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            pass  # the line a SIGKILL cut short
-    return records
 
 
 def outcomes(result) -> dict[str, str]:
@@ -71,13 +57,15 @@ def test_twice_for_one_date_makes_each_video_once(home):
     assert indexed == {e["run_id"]: e["thread_id"] for e in report["items"]}
     shown = run_cli(home, "show", f"daily-{DAY}-how-bees-dance", "--json").json()
     assert (shown["status"], shown["thread_id"], shown["next"]) == ("done", f"daily:{DAY}:how-bees-dance", [])
-    lines = {e["run_id"]: len(journal(home, e["run_id"])) for e in report["items"]}
+    lines = {e["run_id"]: len(read_journal(home / "runs" / e["run_id"])) for e in report["items"]}
 
     second = run_cli(home, "daily", "--date", DAY, "--json")
     assert second.code == 0, second.stderr
     assert outcomes(second) == {"how-bees-dance": "already done", "why-leaves-fall": "already done"}
     assert [e["video"] for e in second.json()["items"]] == [e["video"] for e in report["items"]]
-    assert {run_id: len(journal(home, run_id)) for run_id in lines} == lines, "a node ran again"
+    assert {run_id: len(read_journal(home / "runs" / run_id)) for run_id in lines} == lines, (
+        "a node ran again"
+    )
 
     gallery = home / "gallery"
     assert sorted(p.name for p in gallery.iterdir() if p.is_dir()) == sorted(lines)
@@ -119,22 +107,22 @@ def test_a_crashed_item_is_resumed_by_the_next_run(home, tmp_path):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while not any(r["event"] == "start" and r["node"] == "render_scenes" for r in journal(home, run_id)):
+    run_dir = home / "runs" / run_id
+    while not node_starts(run_dir)["video_production.render_scenes"]:
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.monotonic() < deadline, "render_scenes never started"
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    before = journal(home, run_id)
-    finished = {f"{r['agent']}.{r['node']}" for r in before if r["event"] == "end" and r["ok"]}
+    finished = finished_nodes(run_dir)
     assert "video_production.render_scenes" not in finished, "the kill came too late to test anything"
-    starts_before = Counter(f"{r['agent']}.{r['node']}" for r in before if r["event"] == "start")
+    starts_before = node_starts(run_dir)
     assert run_cli(home, "show", run_id, "--json").json()["status"] == "running"
 
     result = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
     assert result.code == 0, result.stderr
     assert outcomes(result) == {"how-glaciers-move": "resumed", "tides": "made"}
-    after = Counter(f"{r['agent']}.{r['node']}" for r in journal(home, run_id) if r["event"] == "start")
+    after = node_starts(run_dir)
     for node in finished:
         assert after[node] == starts_before[node], f"{node} ran again after the resume"
     assert after["video_production.render_scenes"] == starts_before["video_production.render_scenes"] + 1
@@ -156,7 +144,7 @@ def test_an_item_another_process_is_running_is_left_alone(home, tmp_path):
     (entry,) = result.json()["items"]
     assert entry["outcome"] == "failed" and "being worked on by another process" in entry["error"]
     assert RunIndex(home / "index.sqlite").get(run_id).status == "running"
-    assert journal(home, run_id) == []
+    assert read_journal(home / "runs" / run_id) == []
 
 
 def _one_line_error(result, needle: str, code: int = 2) -> None:

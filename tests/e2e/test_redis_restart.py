@@ -10,23 +10,16 @@ import json
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, cli_env, run_cli
+from tests.journal_checks import node_starts
 from tests.media_checks import measure
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
-
-
-def _starts(run_dir: Path) -> Counter[str]:
-    path = run_dir / "executions.jsonl"
-    lines = path.read_text().splitlines() if path.exists() else []
-    records = [json.loads(line) for line in lines if line.strip()]
-    return Counter(f"{r['agent']}.{r['node']}" for r in records if r["event"] == "start")
 
 
 # A quick restart is bridged by the client's reconnect; a long one stops the run, and resume finishes it.
@@ -62,12 +55,12 @@ def test_a_run_survives_a_redis_restart_and_resumes_where_it_was(tmp_path, down_
         )
         run_dir = home / "runs" / "tides"
         deadline = time.monotonic() + 180
-        while not _starts(run_dir)["video_production.plan_timeline"]:
+        while not node_starts(run_dir)["video_production.plan_timeline"]:
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the run never reached VideoProduction"
             time.sleep(0.02)
         server.restart(down_s)
-        before = _starts(run_dir)
+        before = node_starts(run_dir)
         assert not before["publishing.publish_gallery"], "the restart came too late to test anything"
         stdout, stderr = proc.communicate(timeout=300)
 
@@ -81,7 +74,7 @@ def test_a_run_survives_a_redis_restart_and_resumes_where_it_was(tmp_path, down_
         else:
             summary = json.loads(stdout)
 
-        after = _starts(run_dir)
+        after = node_starts(run_dir)
         for node, count in before.items():
             if node.startswith(("planning", "data_acquisition", "content_generation")):
                 assert after[node] == count, f"{node} ran again after the Redis restart"

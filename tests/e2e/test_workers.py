@@ -12,13 +12,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import redis
 
 from tests.conftest import ROOT, cli_env, run_cli
+from tests.journal_checks import finished_nodes, node_starts
 from tests.media_checks import measure
 from tests.redis_server import RedisServer
 
@@ -26,23 +26,6 @@ pytestmark = pytest.mark.slow
 
 VISIBILITY_TIMEOUT_S = 6
 LOCK_TTL_S = 3
-
-
-def _journal(run_dir: Path) -> list[dict]:
-    path = run_dir / "executions.jsonl"
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            pass
-    return records
-
-
-def _starts(run_dir: Path) -> Counter[str]:
-    return Counter(f"{r['agent']}.{r['node']}" for r in _journal(run_dir) if r["event"] == "start")
 
 
 def _wait(predicate, timeout_s: float, what: str, interval_s: float = 0.05):
@@ -130,16 +113,15 @@ def test_a_killed_workers_job_finishes_on_the_other_worker_without_rerunning_fin
     run_dir = home / "runs" / "glacier"
     thread_id = "make:glacier"
 
-    _wait(lambda: _starts(run_dir)["video_production.render_scenes"], 180, "render_scenes to start")
+    _wait(lambda: node_starts(run_dir)["video_production.render_scenes"], 180, "render_scenes to start")
     owner = _holder(url, thread_id)
     assert owner, "the running job holds its thread lock"
     victim = "w1" if owner.startswith("w1@") else "w2"
     os.killpg(workers[victim].pid, signal.SIGKILL)
     workers[victim].wait(timeout=30)
 
-    before = _journal(run_dir)
-    starts_before = _starts(run_dir)
-    finished_before = {f"{r['agent']}.{r['node']}" for r in before if r["event"] == "end" and r["ok"]}
+    starts_before = node_starts(run_dir)
+    finished_before = finished_nodes(run_dir)
     assert "video_production.render_scenes" not in finished_before, "the kill came too late to test anything"
     assert "video_production.mix_soundtrack" in finished_before
 
@@ -154,7 +136,7 @@ def test_a_killed_workers_job_finishes_on_the_other_worker_without_rerunning_fin
         "the other worker to finish the run",
         interval_s=1.0,
     )
-    after = _starts(run_dir)
+    after = node_starts(run_dir)
     for node in finished_before:
         assert after[node] == starts_before[node], f"{node} ran again after the redelivery"
     assert after["video_production.render_scenes"] == starts_before["video_production.render_scenes"] + 1
