@@ -40,5 +40,5 @@ def open_saver(settings: Settings) -> Iterator[BaseCheckpointSaver[Any]]:
     from tools.storage.redis_checkpoints import RedisSaver
 
     check_redis_once(settings.redis_url)
-    with RedisSaver.from_url(settings.redis_url) as saver:
+    with RedisSaver.from_url(settings.redis_url, ttl_s=settings.checkpoint_ttl_s) as saver:
         yield saver

@@ -95,7 +95,8 @@ async def execute_queued(settings: Settings, run_id: str) -> dict[str, Any]:
     context = make_context(settings, run_id, None, router)
     config: RunnableConfig = {"configurable": {"thread_id": record.thread_id}, "recursion_limit": 200}
     with run_lock(context.run_dir):
-        async with AsyncRedisSaver.from_url(require_redis(settings)) as saver:
+        url = require_redis(settings)
+        async with AsyncRedisSaver.from_url(url, ttl_s=settings.checkpoint_ttl_s) as saver:
             app = compile_orchestrator(saver)
             # A redelivered job finds the checkpoints of the attempt that died and continues from them.
             graph_input = None if (await app.aget_state(config)).values else {"job": record.job}

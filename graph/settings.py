@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.errors import BadInput
+
 DEFAULT_MIN_FREE_GB = 1.0
 
 
@@ -18,6 +20,8 @@ class Settings:
     # Set: checkpoints, the run index, the ledger and the health log live in this Redis (and Celery's
     # broker in the next DB number). Unset: SQLite files under `home`.
     redis_url: str | None = None
+    # With Redis: drop a thread's checkpoints this long after its last write (None keeps them until cleanup).
+    checkpoint_ttl_s: int | None = None
 
     @property
     def checkpoints(self) -> Path:
@@ -52,4 +56,15 @@ def load_settings() -> Settings:
         home=Path(raw_home).expanduser().absolute(),
         min_free_bytes=int(min_free_gb * 1e9),
         redis_url=os.environ.get("REDIS_URL") or None,
+        checkpoint_ttl_s=_seconds("REELFORGE_CHECKPOINT_TTL_S"),
     )
+
+
+def _seconds(variable: str) -> int | None:
+    """A positive whole number of seconds from the environment, or None when unset."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) == 0:
+        raise BadInput(f"{variable}={raw!r} is not a whole number of seconds above 0; fix it or unset it")
+    return int(raw)

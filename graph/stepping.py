@@ -39,7 +39,8 @@ class RunStepper:
 
             from tools.storage.redis_checkpoints import RedisSaver
 
-            saver = RedisSaver(redis.Redis.from_url(self.settings.redis_url))
+            client = redis.Redis.from_url(self.settings.redis_url)
+            saver = RedisSaver(client, ttl_s=self.settings.checkpoint_ttl_s)
         else:
             self._conn = sqlite3.connect(self.settings.checkpoints, check_same_thread=False)
             saver = SqliteSaver(self._conn)

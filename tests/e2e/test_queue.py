@@ -101,3 +101,36 @@ def test_daily_queue_twice_queues_each_item_once(home, tmp_path, volatile_redis)
         assert broker.llen("celery") == 2
     finally:
         broker.close()
+
+
+@pytest.mark.slow
+def test_a_checkpoint_ttl_expires_a_runs_checkpoints(home, volatile_redis):
+    url = volatile_redis.url_for_db(6)
+    made = run_cli(
+        home,
+        "--redis",
+        url,
+        "make",
+        "coffee",
+        "--duration",
+        "10",
+        "--voice",
+        "espeak",
+        "--preview",
+        "--json",
+        REELFORGE_CHECKPOINT_TTL_S="3600",
+    )
+    assert made.code == 0, made.stderr
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match="reelforge:cp:*"))
+        assert keys, "the run's checkpoints are in Redis"
+        assert all(0 < client.ttl(key) <= 3600 for key in keys)
+    finally:
+        client.close()
+
+
+def test_a_bad_checkpoint_ttl_is_one_line(home):
+    _one_error_line(
+        run_cli(home, "runs", REELFORGE_CHECKPOINT_TTL_S="soon"), "REELFORGE_CHECKPOINT_TTL_S='soon'"
+    )
