@@ -472,7 +472,7 @@ def worker(
     beat: Annotated[
         bool,
         typer.Option(
-            help="Also run the scheduler: the daily plan (needs \\[daily]) and the health checks. "
+            help="Also run the scheduler: the health checks, and the daily plan if there is a \\[daily]. "
             "Run exactly one per cluster."
         ),
     ] = False,
@@ -489,10 +489,12 @@ def worker(
         _log_to_home(settings.home)
         schedule = None
         if beat:
+            from graph.daily_plan import has_plan
             from graph.worker import beat_schedule
 
-            plan = load_plan(settings.home)
-            schedule = beat_schedule(plan.time, plan.health_every_s)
+            # Without a [daily] plan the scheduler still runs the health checks.
+            plan = load_plan(settings.home) if has_plan(settings.home) else None
+            schedule = beat_schedule(plan.time, plan.health_every_s) if plan else beat_schedule(None)
     from graph.worker import app as celery_app
 
     argv = [

@@ -28,6 +28,12 @@ _PLAN_WORDING = [
 ]
 
 
+def has_plan(home: Path) -> bool:
+    """True when reelforge.toml has a [daily] table (valid or not: load_plan says what is wrong)."""
+    found = config_path(home)
+    return found is not None and "daily" in read_toml(found)
+
+
 def load_plan(home: Path, plan_file: Path | None = None) -> DailyPlan:
     """The plan in `plan_file` (its top level is the plan), else in the [daily] table of reelforge.toml."""
     if plan_file is not None:

@@ -115,16 +115,18 @@ def check_health() -> dict[str, Any]:
     return {"mode": status["mode"], "capabilities": status["capabilities"]}
 
 
-def beat_schedule(plan_time: str, health_every_s: float) -> dict[str, dict[str, Any]]:
-    """Beat's entries: the daily plan at a UTC cron time, the health checks every `health_every_s`."""
-    minute, hour, day_of_month, month_of_year, day_of_week = plan_time.split()
-    return {
-        "daily-plan": {
-            "task": DAILY_TASK,
-            "schedule": crontab(minute, hour, day_of_week, day_of_month, month_of_year),
-        },
+def beat_schedule(plan_time: str | None, health_every_s: float = 60.0) -> dict[str, dict[str, Any]]:
+    """Beat's entries: health checks every `health_every_s`, and the daily plan at its UTC cron time."""
+    schedule: dict[str, dict[str, Any]] = {
         "health-checks": {"task": HEALTH_TASK, "schedule": float(health_every_s)},
     }
+    if plan_time is not None:
+        minute, hour, day_of_month, month_of_year, day_of_week = plan_time.split()
+        schedule["daily-plan"] = {
+            "task": DAILY_TASK,
+            "schedule": crontab(minute, hour, day_of_week, day_of_month, month_of_year),
+        }
+    return schedule
 
 
 # `celery -A graph.worker` and `reelforge worker` both load this module; REDIS_URL picks the broker.

@@ -39,3 +39,7 @@ def test_beat_runs_the_plan_at_its_utc_cron_time_and_the_health_checks_every_min
     monday_0529 = datetime(2026, 11, 30, 5, 29, tzinfo=UTC)
     assert cron.remaining_estimate(monday_0529).total_seconds() <= 60
     assert schedule["health-checks"] == {"task": HEALTH_TASK, "schedule": 60.0}
+
+
+def test_without_a_plan_beat_still_runs_the_health_checks():
+    assert beat_schedule(None) == {"health-checks": {"task": HEALTH_TASK, "schedule": 60.0}}
