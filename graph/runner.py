@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from graph.orchestrator import compile_orchestrator
 from graph.router_config import load_router_settings
 from graph.run_ids import thread_id_for
 from graph.settings import Settings
-from graph.stores import existing_run_index, open_ledger, open_run_index
+from graph.stores import existing_run_index, open_ledger, open_run_index, thread_lock
 from state import Context, JobSpec, RouterSettings, VoiceLibrary
 from tools.errors import BadInput, Interrupted
 from tools.home import check_home, run_lock
@@ -99,7 +101,14 @@ def _execute(
     configure_logging(settings.home, router)
     context = make_context(settings, run_id, voices, router)
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
-    with run_lock(context.run_dir), open_saver(settings) as saver:
+    owner = f"{socket.gethostname()}:{os.getpid()}:cli"
+    # A crashed process's lock expires within its TTL: wait that long before calling the run busy.
+    wait_s = settings.lock_ttl_s + 2
+    with (
+        run_lock(context.run_dir),
+        thread_lock(settings, thread_id, owner, wait_s),
+        open_saver(settings) as saver,
+    ):
         app = compile_orchestrator(saver)
         index.set_status(run_id, "running")
         try:

@@ -22,6 +22,8 @@ class Settings:
     redis_url: str | None = None
     # With Redis: drop a thread's checkpoints this long after its last write (None keeps them until cleanup).
     checkpoint_ttl_s: int | None = None
+    # With Redis: how long a dead process's thread lock outlives it.
+    lock_ttl_s: float = 30.0
 
     @property
     def checkpoints(self) -> Path:
@@ -57,6 +59,7 @@ def load_settings() -> Settings:
         min_free_bytes=int(min_free_gb * 1e9),
         redis_url=os.environ.get("REDIS_URL") or None,
         checkpoint_ttl_s=_seconds("REELFORGE_CHECKPOINT_TTL_S"),
+        lock_ttl_s=float(_seconds("REELFORGE_LOCK_TTL_S") or 30),
     )
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from graph.settings import Settings
@@ -62,6 +65,31 @@ def existing_run_index(settings: Settings) -> RunIndexStore | None:
     if settings.redis_url or settings.index.exists():
         return open_run_index(settings)
     return None
+
+
+@contextmanager
+def thread_lock(settings: Settings, thread_id: str, owner: str, wait_s: float = 0.0) -> Iterator[None]:
+    """With Redis, hold the thread's lock for the block; else do nothing.
+
+    Workers and CLI runs on any machine take the same lock, so one checkpoint thread never runs twice at once.
+    A lock left by a process that died frees itself at its TTL, so waiting `wait_s` (a little over the TTL)
+    tells a dead holder from a live one. RunBusy if the lock is still held after that.
+    """
+    if not settings.redis_url:
+        yield
+        return
+    from tools.home import RunBusy
+    from tools.storage.thread_lock import ThreadLock
+
+    lock = ThreadLock(redis_client(settings.redis_url), thread_id, owner, ttl_s=settings.lock_ttl_s)
+    deadline = time.monotonic() + wait_s
+    while not lock.acquire():
+        if time.monotonic() >= deadline:
+            holder = lock.holder() or "another process"
+            raise RunBusy(f"thread {thread_id} is being run by {holder}; wait for it or stop it first")
+        time.sleep(1.0)
+    with lock:
+        yield
 
 
 def open_ledger(settings: Settings) -> LedgerStore:

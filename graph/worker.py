@@ -23,7 +23,6 @@ RUN_TASK = "reelforge.run"
 DAILY_TASK = "reelforge.daily"
 HEALTH_TASK = "reelforge.health"
 DEFAULT_VISIBILITY_TIMEOUT_S = 2 * 3600
-DEFAULT_LOCK_TTL_S = 30.0
 
 
 def broker_url(redis_url: str) -> str:
@@ -36,11 +35,6 @@ def broker_url(redis_url: str) -> str:
 def visibility_timeout_s() -> int:
     """REELFORGE_VISIBILITY_TIMEOUT_S: how long a job may run before Redis hands it to another worker."""
     return int(float(os.environ.get("REELFORGE_VISIBILITY_TIMEOUT_S", DEFAULT_VISIBILITY_TIMEOUT_S)))
-
-
-def lock_ttl_s() -> float:
-    """REELFORGE_LOCK_TTL_S: how long a dead worker's thread lock outlives it."""
-    return float(os.environ.get("REELFORGE_LOCK_TTL_S", DEFAULT_LOCK_TTL_S))
 
 
 def build_app(settings: Settings) -> Celery:
@@ -76,8 +70,8 @@ def build_app(settings: Settings) -> Celery:
 def run_job(task: Task, run_id: str) -> dict[str, Any]:
     """Run (or resume) one queued run under its thread lock; retry later while another worker holds it."""
     from graph.queued import execute_queued
-    from graph.stores import open_run_index, redis_client
-    from tools.storage.thread_lock import ThreadLock
+    from graph.stores import open_run_index, thread_lock
+    from tools.home import RunBusy
 
     settings = load_settings()
     record = open_run_index(settings).get(run_id)
@@ -86,14 +80,13 @@ def run_job(task: Task, run_id: str) -> dict[str, Any]:
     if record.status == "done":
         return {"run_id": run_id, "status": "done", "video": record.video}
     owner = f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
-    ttl = lock_ttl_s()
-    lock = ThreadLock(redis_client(settings.redis_url or ""), record.thread_id, owner, ttl_s=ttl)
-    if not lock.acquire():
+    try:
+        with thread_lock(settings, record.thread_id, owner):
+            return asyncio.run(execute_queued(settings, run_id))
+    except RunBusy:
         # The job is running elsewhere (a redelivery of a long job), or its dead worker's lock has not
         # expired yet: come back when it may have.
-        raise task.retry(countdown=max(1.0, ttl / 2))
-    with lock:
-        return asyncio.run(execute_queued(settings, run_id))
+        raise task.retry(countdown=max(1.0, settings.lock_ttl_s / 2)) from None
 
 
 def queue_todays_plan() -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 
@@ -134,3 +136,22 @@ def test_a_bad_checkpoint_ttl_is_one_line(home):
     _one_error_line(
         run_cli(home, "runs", REELFORGE_CHECKPOINT_TTL_S="soon"), "REELFORGE_CHECKPOINT_TTL_S='soon'"
     )
+
+
+def test_a_thread_another_process_holds_is_busy_after_waiting_out_the_ttl(home, volatile_redis):
+    url = volatile_redis.url_for_db(7)
+    made = run_cli(home, "--redis", url, "make", "coffee", "--duration", "10", "--voice", "espeak", "--queue")
+    assert made.code == 0, made.stderr
+    run_id = made.stdout.split()[2].rstrip(";")
+    client = redis.Redis.from_url(url)
+    try:
+        # A live holder keeps renewing; here the test plays it, renewing more often than the TTL.
+        client.set(f"reelforge:lock:thread:make:{run_id}", "worker@elsewhere:42", px=60_000)
+        started = time.monotonic()
+        result = run_cli(home, "--redis", url, "resume", run_id, "--json", REELFORGE_LOCK_TTL_S="1")
+        assert time.monotonic() - started >= 3, "it waited for a dead holder's lock to expire first"
+    finally:
+        client.close()
+    assert result.code == 1, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: thread make:{run_id} is being run by worker@elsewhere:42"), last

@@ -21,6 +21,9 @@ from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
 
+# A short thread-lock TTL, so a lock its process could not release frees itself quickly.
+LOCK = {"REELFORGE_LOCK_TTL_S": "3"}
+
 
 # A quick restart is bridged by the client's reconnect; a long one stops the run, and resume finishes it.
 @pytest.mark.parametrize("down_s", [0.0, 5.0], ids=["quick-restart", "long-outage"])
@@ -49,7 +52,7 @@ def test_a_run_survives_a_redis_restart_and_resumes_where_it_was(tmp_path, down_
                 "--json",
             ],
             cwd=ROOT,
-            env=cli_env(home),
+            env=cli_env(home, **LOCK),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -68,7 +71,10 @@ def test_a_run_survives_a_redis_restart_and_resumes_where_it_was(tmp_path, down_
         if proc.returncode != 0:
             lines = stderr.decode().strip().splitlines()
             assert lines[-1].startswith("error: ") and "reelforge resume tides" in lines[-1], stderr.decode()
-            resumed = run_cli(home, "--redis", url, "resume", "tides", "--json")
+            # The stopped run could not release its lock while Redis was down: resume waits out its TTL.
+            started = time.monotonic()
+            resumed = run_cli(home, "--redis", url, "resume", "tides", "--json", **LOCK)
+            assert time.monotonic() - started < 60
             assert resumed.code == 0, resumed.stderr
             summary = resumed.json()
         else:

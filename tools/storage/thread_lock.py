@@ -90,8 +90,12 @@ class ThreadLock:
         if self._renewer is not None:
             self._renewer.join()
             self._renewer = None
-        if self.client.eval(_RELEASE, 1, self.key, self.owner):
-            self._log("released")
+        try:
+            if self.client.eval(_RELEASE, 1, self.key, self.owner):
+                self._log("released")
+        except redis.RedisError:
+            # Redis is unreachable (the reason this job may be ending): the lock frees itself at its TTL.
+            pass
 
     def holder(self) -> str | None:
         """Who holds the lock now, if anyone."""
