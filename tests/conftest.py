@@ -109,3 +109,21 @@ def redis_url(redis_server) -> str:
     finally:
         client.close()
     return url
+
+
+@pytest.fixture
+def redis_client(redis_url: str):
+    """A text client on the test's own empty database of the private redis-server."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A key prefix other than the default, so store tests also show that the prefix is honoured."""
+    import uuid
+
+    return f"test-{uuid.uuid4().hex[:8]}"

@@ -12,22 +12,6 @@ from tools.errors import BadInput
 ONE_ITEM = '[[daily.items]]\ntopic = "how bees dance"\n'
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # config_path looks at $REELFORGE_CONFIG and the working directory too; keep both out of the way.
-    monkeypatch.delenv("REELFORGE_CONFIG", raising=False)
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

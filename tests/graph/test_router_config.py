@@ -12,21 +12,6 @@ from state.model_settings import DEFAULT_ORDER, DEFAULT_PRICES, PREMIUM_PRICE, P
 from tools.errors import BadInput
 
 
-@pytest.fixture(autouse=True)
-def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # config_path also looks in the working directory; make sure that is an empty one.
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
 def with_file(tmp_path: Path, text: str, **env: str) -> dict[str, str]:
     """Write a reelforge.toml and return an environ that points REELFORGE_CONFIG at it."""
     path = tmp_path / "conf" / "reelforge.toml"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,20 +18,6 @@ DAY2 = datetime(2026, 1, 11, 9, 30, tzinfo=UTC).timestamp()
 # One second before midnight UTC and the midnight itself: the day boundary is UTC, not local time.
 LATE = datetime(2026, 1, 11, 23, 59, 59, tzinfo=UTC).timestamp()
 MIDNIGHT = datetime(2026, 1, 12, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    """A text client on the test's own empty database of the private redis-server."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A key prefix other than the default, so the tests also show that the prefix is honoured."""
-    return f"test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(params=["sqlite", "redis", "redis-bytes"])

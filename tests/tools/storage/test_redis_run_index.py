@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,20 +16,6 @@ from tools.storage.protocols import RunIndexStore
 from tools.storage.redis_run_index import RedisRunIndex
 
 JOB = {"topic": "make coffee", "voice": {"name": "joe", "speed": 1.1}, "scenes": [1, 2, 3]}
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    """A text client on the test's own empty database of the private redis-server."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix() -> str:
-    """A key prefix other than the default, so the tests also show that the prefix is honoured."""
-    return f"test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(params=["sqlite", "redis", "redis-bytes"])
