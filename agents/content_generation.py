@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import RetryPolicy, Send
+from langgraph.types import RetryPolicy, Send, interrupt
 
 from agents.tracking import tracked
 from prompts import REVISE_SCRIPT, SCENE_IMAGE, SCENE_IMAGE_NEGATIVE, SCRIPT_SYSTEM, WRITE_SCRIPT
@@ -23,12 +23,13 @@ from state import (
     Fact,
     JobSpec,
     SceneAssets,
+    SceneSpec,
     SceneTask,
     Script,
     SpeechResult,
     SpokenSentence,
-    output_size,
 )
+from state.gates import GateAnswer
 from state.model_calls import Degradation, ImageRequest, Routed, SpeechRequest, TextRequest
 from state.script_draft import ScriptDraft
 from tools.errors import ReelforgeError, is_transient
@@ -132,13 +133,18 @@ def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
 
 @tracked("content_generation")
 def check_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Run the rule quality gate; when revisions are spent, keep the script and say what is wrong."""
+    """Run the rule quality gate; when revisions are spent, keep the script and say what is wrong.
+
+    A person's edit that fails goes back to them at the script gate (route_after_check_script) instead.
+    """
     job = state["job"]
     report = check_script_rules(
         state["script"], job["duration_s"], planning_rate(job["voice"], job["duration_s"])
     )
     update: dict[str, Any] = {"quality": report}
-    if not report["passed"] and state.get("revisions", 0) >= runtime.context.max_revisions:
+    review = state.get("review")
+    edited = review is not None and review["edited"]
+    if not report["passed"] and not edited and state.get("revisions", 0) >= runtime.context.max_revisions:
         summary = (
             f"the script still fails the quality gate after {state.get('revisions', 0)} revisions: "
             + "; ".join(report["problems"])
@@ -180,16 +186,65 @@ def fan_out_scenes(state: ContentState) -> list[Send]:
     script = state["script"]
     count = len(script["scenes"])
     return [
-        Send("make_scene", SceneTask(job=state["job"], title=script["title"], scene=scene, scene_count=count))
+        Send(
+            "make_scene",
+            SceneTask(job=state["job"], title=script["title"], scene=scene, scene_count=count, variant=0),
+        )
         for scene in script["scenes"]
     ]
 
 
 def route_after_check_script(state: ContentState, runtime: Runtime[Context]) -> str | list[Send]:
-    """Revise a failing script while revisions remain; otherwise fan out to the scenes."""
-    if not state["quality"]["passed"] and state.get("revisions", 0) < runtime.context.max_revisions:
-        return "revise_script"
+    """Revise a failing draft while revisions remain, stop at the script gate if asked, then fan out."""
+    review = state.get("review")
+    edited = review is not None and review["edited"]
+    if not state["quality"]["passed"]:
+        if edited:
+            # A person's edit is never rewritten by a model: it goes back to them with the problems.
+            return "review_script"
+        if state.get("revisions", 0) < runtime.context.max_revisions:
+            return "revise_script"
+    if "script" in state["job"]["gates"] and review is None:
+        return "review_script"
     return fan_out_scenes(state)
+
+
+@tracked("content_generation")
+def review_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Wait at the script gate for a person: approve the draft, approve an edited script, or reject.
+
+    Nothing before the interrupt has an effect, so answering re-runs this node at no cost; the scenes are
+    made after it, in their own nodes.
+    """
+    problems = state["quality"]["problems"]
+    answer: GateAnswer = interrupt(
+        {"gate": "script", "script": state["script"], "problems": problems},
+        response_schema=GateAnswer,
+    )
+    approval = answer.to_approval("script")
+    update: dict[str, Any] = {"review": approval, "approvals": [approval]}
+    if answer.decision == "reject":
+        return {**update, "rejected": approval}
+    if answer.script is not None:
+        return {**update, "script": answer.script.to_script(state["script"]["writer"])}
+    if problems:
+        update["warnings"] = ["approved at the script gate despite: " + "; ".join(problems)]
+    return update
+
+
+def route_after_review_script(state: ContentState) -> str | list[Send]:
+    """An edited script goes through the quality gate; an approved draft fans out; a rejection ends here."""
+    review = state["review"]
+    if review["decision"] == "reject":
+        return END
+    if review["edited"]:
+        return "check_script"
+    return fan_out_scenes(state)
+
+
+def route_from_start(state: ContentState) -> str:
+    """Remake one scene when a regeneration asks for it; otherwise write the script."""
+    return "remake_scene" if state.get("regen") else "write_script"
 
 
 def _saved(sidecar: Path) -> dict[str, Any] | None:
@@ -208,10 +263,13 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 def _scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, Any], Routed | None]:
     job, scene = task["job"], task["scene"]
-    width, height = output_size(job["aspect"], job["preview"])
+    width, height = job["width"], job["height"]
     kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
+    variant = task.get("variant", 0)
+    # The first take keeps the key it always had, so runs made before takes existed reuse their files.
+    take = (variant,) if variant else ()
     key = content_key(
-        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind
+        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind, *take
     )
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
     sidecar = path.with_suffix(".json")
@@ -230,6 +288,7 @@ def _scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, 
             height=height,
             out_path=path,
             kind=kind,
+            take=variant,
         )
         return path.read_bytes()
 
@@ -239,20 +298,23 @@ def _scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, 
         index=scene["index"],
         count=task["scene_count"],
         style=job["style"],
-        orientation={"9:16": "vertical", "16:9": "horizontal", "1:1": "square"}[job["aspect"]],
+        orientation=job["orientation"],
     )
     request = ImageRequest(prompt, width, height, card, SCENE_IMAGE_NEGATIVE, seed=int(key[:8], 16))
     routed = runtime.context.models.image(request, "make_scene")
     if routed.tier != "offline":
         _write_bytes(path, routed.answer.data)
-    image = dict(make_artifact(path, routed.tier, routed.provider))
+    # The offline tier's ledger name is generic; the artifact names what drew it.
+    provider = routed.provider if routed.tier != "offline" else "cards"
+    image = dict(make_artifact(path, routed.tier, provider))
     write_text_atomic(sidecar, json.dumps(image))
     return image, routed
 
 
 def _scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifact, Routed | None]:
     job, scene = task["job"], task["scene"]
-    key = content_key("voice-v2", job["voice"], scene["narration"])
+    variant = task.get("variant", 0)
+    key = content_key("voice-v2", job["voice"], scene["narration"], *((variant,) if variant else ()))
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.wav"
     sidecar = path.with_suffix(".json")
     if (saved := _saved(sidecar)) is not None:
@@ -261,7 +323,8 @@ def _scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtif
     spoken: list[SpeechResult] = []
 
     def local_voice() -> bytes:
-        spoken.append(runtime.context.voices.get(job["voice"]).synthesize(scene["narration"], path))
+        voice = runtime.context.voices.get(job["voice"])
+        spoken.append(voice.synthesize(scene["narration"], path, take=variant))
         return path.read_bytes()
 
     routed = runtime.context.models.speech(
@@ -283,25 +346,27 @@ def _scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtif
     return audio, routed
 
 
-@tracked("content_generation")
-def make_scene(state: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
+def _scene_update(task: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
     """Make one scene's image and narration with the best providers that answer, reusing finished files."""
     writer = get_stream_writer()
-    index = state["scene"]["index"]
-    writer({"stage": "scene", "scene": index, "of": state["scene_count"], "status": "started"})
-    image, image_routed = _scene_image(state, runtime)
-    audio, audio_routed = _scene_audio(state, runtime)
+    index = task["scene"]["index"]
+    writer({"stage": "scene", "scene": index, "of": task["scene_count"], "status": "started"})
+    image, image_routed = _scene_image(task, runtime)
+    audio, audio_routed = _scene_audio(task, runtime)
     writer(
         {
             "stage": "scene",
             "scene": index,
-            "of": state["scene_count"],
+            "of": task["scene_count"],
             "status": "done",
             "image": image["provider"],
             "voice": audio["provider"],
+            "take": task.get("variant", 0),
         }
     )
-    assets: SceneAssets = {"index": index, "image": image, "audio": audio}  # type: ignore[typeddict-item]
+    assets = cast(
+        SceneAssets, {"index": index, "image": image, "audio": audio, "variant": task.get("variant", 0)}
+    )
     degraded = []
     if image_routed is not None:
         degraded += _degraded(image_routed, f"image.{index:02d}")
@@ -317,6 +382,40 @@ def make_scene(state: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
     }
 
 
+@tracked("content_generation")
+def make_scene(state: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Make one scene's image and narration with the best providers that answer, reusing finished files."""
+    return _scene_update(state, runtime)
+
+
+@tracked("content_generation")
+def remake_scene(state: ContentState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Make one scene again as a new take, with new words or a new picture description if given.
+
+    Every other scene keeps its files; VideoProduction then recomposes the video from them.
+    """
+    regen = state["regen"]
+    if regen is None:  # pragma: no cover - route_from_start only comes here with a request
+        return {}
+    script = state["script"]
+    number = regen["scene"]
+    original = next(scene for scene in script["scenes"] if scene["index"] == number)
+    scene: SceneSpec = {
+        **original,
+        "narration": regen["narration"] or original["narration"],
+        "visual": regen["visual"] or original["visual"],
+    }
+    edited: Script = {**script, "scenes": [scene if s["index"] == number else s for s in script["scenes"]]}
+    task = SceneTask(
+        job=state["job"],
+        title=script["title"],
+        scene=scene,
+        scene_count=len(script["scenes"]),
+        variant=regen["variant"],
+    )
+    return {**_scene_update(task, runtime), "script": edited, "regen": None}
+
+
 def build_content_generation_graph() -> StateGraph[Any, Context, Any, Any]:
     """Return the uncompiled ContentGeneration subgraph."""
     retry = RetryPolicy(max_attempts=2, retry_on=is_transient)
@@ -324,10 +423,18 @@ def build_content_generation_graph() -> StateGraph[Any, Context, Any, Any]:
     graph.add_node("write_script", write_script)
     graph.add_node("check_script", check_script)
     graph.add_node("revise_script", revise_script)
+    graph.add_node("review_script", review_script)
     graph.add_node("make_scene", make_scene, retry_policy=retry)
-    graph.add_edge(START, "write_script")
+    graph.add_node("remake_scene", remake_scene, retry_policy=retry)
+    graph.add_conditional_edges(START, route_from_start, ["write_script", "remake_scene"])
     graph.add_edge("write_script", "check_script")
-    graph.add_conditional_edges("check_script", route_after_check_script, ["revise_script", "make_scene"])
+    graph.add_conditional_edges(
+        "check_script", route_after_check_script, ["revise_script", "review_script", "make_scene"]
+    )
     graph.add_edge("revise_script", "check_script")
+    graph.add_conditional_edges(
+        "review_script", route_after_review_script, ["check_script", "make_scene", END]
+    )
     graph.add_edge("make_scene", END)
+    graph.add_edge("remake_scene", END)
     return graph

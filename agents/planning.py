@@ -55,9 +55,12 @@ def parse_request(text: str) -> JobSpec:
 
 @tracked("planning")
 def plan_request(state: OrchestratorState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Normalise the request: a JobSpec from the CLI passes through, a chat line is parsed by rules."""
+    """Resolve the request once: a job from a door is checked again, a chat line is parsed by rules.
+
+    The JobSpec it writes carries the output size and orientation, so no later node works them out.
+    """
     if "job" in state:
-        job = JobRequest(**state["job"]).to_job()
+        job = JobRequest.from_job(state["job"]).to_job()
     else:
         job = parse_request(state.get("request", ""))
     return {"job": job, "tiers": {"plan": "offline:rules"}}

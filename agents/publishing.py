@@ -7,10 +7,11 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import RetryPolicy
+from langgraph.types import RetryPolicy, interrupt
 
 from agents.tracking import tracked
 from state import Context, PublishIn, PublishOut, PublishState, Script
+from state.gates import GateAnswer
 from tools.errors import is_transient
 from tools.publish.gallery import publish_to_gallery
 
@@ -30,10 +31,56 @@ def script_markdown(script: Script) -> str:
     return "\n".join(lines)
 
 
+def targets_to_publish(state: PublishState) -> list[str]:
+    """The job's targets that do not have this video yet.
+
+    A target that has an older version of it gets the new one only when the run asks to republish, so a
+    regenerated scene never posts again by itself; a target that has this very video is never posted twice.
+    """
+    sha = state["video"]["video"]["sha256"]
+    published = state.get("publications", [])
+    wanted = []
+    for target in state["job"]["targets"]:
+        here = [p for p in published if p["target"] == target]
+        if any(p.get("video_sha256", sha) == sha for p in here):
+            continue
+        if here and not state.get("republish", False):
+            continue
+        wanted.append(target)
+    return wanted
+
+
+@tracked("publishing")
+def approve_publish(state: PublishState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Wait at the publish gate for a person to approve or reject publishing this video.
+
+    Nothing before the interrupt has an effect; the posts are made after it, in the targets' own nodes.
+    """
+    script, video = state["script"], state["video"]
+    answer: GateAnswer = interrupt(
+        {
+            "gate": "publish",
+            "title": script["title"],
+            "description": script["description"],
+            "targets": targets_to_publish(state),
+            "video": {
+                "path": video["video"]["path"],
+                "sha256": video["video"]["sha256"],
+                "duration_s": video["duration_s"],
+            },
+            "thumbnail": video["thumbnail"]["path"],
+        },
+        response_schema=GateAnswer,
+    )
+    approval = answer.to_approval("publish")
+    update: dict[str, Any] = {"review": approval, "approvals": [approval]}
+    return {**update, "rejected": approval} if answer.decision == "reject" else update
+
+
 @tracked("publishing")
 def publish_gallery(state: PublishState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Publish to the local gallery; a resumed run that already published skips straight on."""
-    if any(p["target"] == "gallery" for p in state.get("publications", [])):
+    """Publish to the local gallery; a resumed run that already published this video skips straight on."""
+    if "gallery" not in targets_to_publish(state):
         return {}
     job, script, video = state["job"], state["script"], state["video"]
     metadata = {
@@ -56,21 +103,35 @@ def publish_gallery(state: PublishState, runtime: Runtime[Context]) -> dict[str,
         subtitles=Path(video["subtitles"]["path"]),
         metadata=metadata,
         script_markdown=script_markdown(script),
+        base_url=runtime.context.gallery_url,
     )
-    return {"publications": [publication]}
+    return {"publications": [{**publication, "video_sha256": video["video"]["sha256"]}]}
+
+
+def _target_nodes(state: PublishState) -> list[str]:
+    return [f"publish_{target}" for target in targets_to_publish(state)] or [END]
 
 
 def route_to_targets(state: PublishState) -> list[str]:
-    """Send the run to the node of every target it names."""
-    return [f"publish_{target}" for target in state["job"]["targets"]] or [END]
+    """Stop at the publish gate first when the job asks for it and there is something to publish."""
+    if "publish" in state["job"]["gates"] and targets_to_publish(state) and "review" not in state:
+        return ["approve_publish"]
+    return _target_nodes(state)
+
+
+def route_after_approve_publish(state: PublishState) -> list[str]:
+    """Publish to every target once approved; a rejection ends the run here."""
+    return [END] if state["review"]["decision"] == "reject" else _target_nodes(state)
 
 
 def build_publishing_graph() -> StateGraph[Any, Context, Any, Any]:
     """Return the uncompiled Publishing subgraph."""
     graph = StateGraph(PublishState, context_schema=Context, input_schema=PublishIn, output_schema=PublishOut)
+    graph.add_node("approve_publish", approve_publish)
     graph.add_node(
         "publish_gallery", publish_gallery, retry_policy=RetryPolicy(max_attempts=3, retry_on=is_transient)
     )
-    graph.add_conditional_edges(START, route_to_targets, ["publish_gallery", END])
+    graph.add_conditional_edges(START, route_to_targets, ["approve_publish", "publish_gallery", END])
+    graph.add_conditional_edges("approve_publish", route_after_approve_publish, ["publish_gallery", END])
     graph.add_edge("publish_gallery", END)
     return graph

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
 from agents.tracking import tracked
-from state import Context, SceneAssets, VideoIn, VideoOut, VideoResult, VideoState, output_size
-from tools.errors import VerificationFailed, is_transient
+from state import Context, SceneAssets, VideoIn, VideoOut, VideoResult, VideoState
+from tools.errors import RunStopped, VerificationFailed, is_transient
 from tools.files import content_key, make_artifact, reusable
 from tools.media.audio import build_soundtrack
 from tools.media.render import Segment, render_video
@@ -27,6 +26,8 @@ LEAD_SHARE = 0.35  # the part of a scene's silence that comes before its narrati
 TRANSITION_S = 0.4
 MOTIONS = ("zoom_in", "pan_left", "zoom_out", "pan_right", "pan_up", "pan_down")
 DURATION_TOLERANCE = 0.15
+# Render progress goes out in whole steps of this many percent: the same events for every run of a job.
+PROGRESS_STEP_PCT = 5
 
 
 def lay_out_timeline(scenes: list[SceneAssets], target_s: float) -> list[dict[str, float]]:
@@ -64,17 +65,26 @@ def timed_cues(scenes: list[SceneAssets], timeline: list[dict[str, float]]) -> l
     )
 
 
+def script_scenes(state: VideoState) -> list[SceneAssets]:
+    """The scene assets of the current script, in order (a fork may leave assets of a longer script)."""
+    count = len(state["script"]["scenes"])
+    return sorted((s for s in state["scenes"] if s["index"] <= count), key=lambda scene: scene["index"])
+
+
 @tracked("video_production")
 def plan_timeline(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Time every scene from its real narration length and write the subtitles from the voice's timings."""
-    scenes = sorted(state["scenes"], key=lambda scene: scene["index"])
+    scenes = script_scenes(state)
     target = float(state["job"]["duration_s"])
     timeline = lay_out_timeline(scenes, target)
     total = timeline_length(timeline)
     warnings = []
     if total > target * (1 + DURATION_TOLERANCE):
         warnings.append(f"the narration runs {total:.0f} s, longer than the {target:.0f} s asked for")
-    srt = write_srt(timed_cues(scenes, timeline), runtime.context.run_dir / "video" / "subtitles.srt")
+    cues = timed_cues(scenes, timeline)
+    # Named by content: a later version of the video gets its own file and the earlier one stays intact.
+    key = content_key("subtitles-v1", [(cue.start_s, cue.end_s, cue.lines) for cue in cues])
+    srt = write_srt(cues, runtime.context.run_dir / "video" / f"subtitles-{key}.srt")
     return {
         "timeline": timeline,
         "subtitles": make_artifact(srt, "offline", "voice-timings"),
@@ -85,7 +95,7 @@ def plan_timeline(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
 @tracked("video_production")
 def mix_soundtrack(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Place each narration clip on the timeline, duck the music under it, and normalise to -14 LUFS."""
-    scenes = sorted(state["scenes"], key=lambda scene: scene["index"])
+    scenes = script_scenes(state)
     timeline = state["timeline"]
     total = timeline_length(timeline)
     music = state["job"]["music"]
@@ -109,8 +119,8 @@ def mix_soundtrack(state: VideoState, runtime: Runtime[Context]) -> dict[str, An
 def render_scenes(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Render motion, transitions and burned-in subtitles, and encode H.264/AAC in one pass."""
     job = state["job"]
-    width, height = output_size(job["aspect"], job["preview"])
-    scenes = sorted(state["scenes"], key=lambda scene: scene["index"])
+    width, height = job["width"], job["height"]
+    scenes = script_scenes(state)
     segments = [
         Segment(
             image=Path(scene["image"]["path"]),
@@ -136,13 +146,17 @@ def render_scenes(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
         release_free_memory()
         writer = get_stream_writer()
         cues = timed_cues(scenes, state["timeline"])
-        last = [0.0]
+        stop = runtime.context.stop
+        reported = [-1]
 
         def progress(fraction: float) -> None:
-            now = time.monotonic()
-            if now - last[0] >= 0.25 or fraction >= 1.0:
-                last[0] = now
-                writer({"stage": "render", "pct": round(fraction * 100, 1)})
+            # Called every frame: a run being stopped gives up here, before the next frame.
+            if stop.is_set():
+                raise RunStopped("the render was stopped; the run resumes from it")
+            step = int(fraction * 100) // PROGRESS_STEP_PCT * PROGRESS_STEP_PCT
+            if step > reported[0]:
+                reported[0] = step
+                writer({"stage": "render", "pct": float(step)})
 
         render_video(
             segments,
@@ -162,7 +176,7 @@ def render_scenes(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
 def verify_output(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Check streams, size, duration, loudness and frames; make the thumbnail from the opening scene."""
     job = state["job"]
-    width, height = output_size(job["aspect"], job["preview"])
+    width, height = job["width"], job["height"]
     video_path = Path(state["rendered"]["path"])
     if not reusable(state["rendered"]):
         raise VerificationFailed(
@@ -177,7 +191,9 @@ def verify_output(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
     if problems:
         raise VerificationFailed(f"the rendered video failed verification: {'; '.join(problems)}")
     thumb_at = timeline[0]["start_s"] + timeline[0]["duration_s"] / 2
-    thumbnail = extract_thumbnail(video_path, video_path.with_name("thumbnail.jpg"), thumb_at)
+    # One thumbnail per video version, named after it, so an earlier version keeps its own.
+    thumb_path = video_path.with_name(video_path.stem.replace("video-", "thumbnail-", 1) + ".jpg")
+    thumbnail = extract_thumbnail(video_path, thumb_path, thumb_at)
     result: VideoResult = {
         "video": state["rendered"],
         "thumbnail": make_artifact(thumbnail, "offline", "pyav"),
@@ -189,7 +205,7 @@ def verify_output(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
         "mean_volume_db": round(probe.mean_volume_db, 2),
         "loudness_lufs": round(lufs, 2),
     }
-    return {"video": result, "tiers": {"video": "offline:pyav-libx264"}}
+    return {"video": result, "videos": [state["rendered"]], "tiers": {"video": "offline:pyav-libx264"}}
 
 
 def build_video_production_graph() -> StateGraph[Any, Context, Any, Any]:

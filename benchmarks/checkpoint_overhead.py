@@ -29,10 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 from langgraph.graph import END, START, StateGraph  # noqa: E402
 from typing_extensions import TypedDict  # noqa: E402
 
-from graph.checkpointer import open_sqlite_saver  # noqa: E402
+from graph.services import sqlite_connection  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tools.storage import AsyncRedisSaver, RedisSaver, persistence_warning  # noqa: E402
 
@@ -144,7 +145,10 @@ def main() -> int:
         memory = build(nodes).compile(checkpointer=InMemorySaver())
         results["InMemorySaver"] = measure(sync_runner(memory, nodes, "sync"), runs, nodes)
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cp-bench-")))
-        sqlite = stack.enter_context(open_sqlite_saver(tmp / "checkpoints.sqlite"))
+        connection = sqlite_connection(tmp / "checkpoints.sqlite")
+        stack.callback(connection.close)
+        sqlite = SqliteSaver(connection)
+        sqlite.setup()
         results["SqliteSaver (WAL)"] = measure(
             sync_runner(build(nodes).compile(checkpointer=sqlite), nodes, "sync"), runs, nodes
         )

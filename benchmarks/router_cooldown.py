@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from state import RouterSettings, TextRequest  # noqa: E402
 from state.model_settings import ProviderSettings  # noqa: E402
-from tools.models.ledger import UsageLedger  # noqa: E402
 from tools.models.service import ModelRouter  # noqa: E402
+from tools.storage.sqlite_ledger import UsageLedger  # noqa: E402
 
 
 class Word(BaseModel):

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graph.checkpointer import open_saver
 from graph.model_status import parse_since
-from graph.settings import Settings
-from graph.stores import existing_run_index, open_run_index
+from graph.runs import SyncRunService
 from tools.errors import BadInput
 from tools.home import RunBusy, run_lock
 from tools.run_folders import freed_bytes, remove_folder
 
 if TYPE_CHECKING:
-    from langgraph.checkpoint.base import BaseCheckpointSaver
     from rich.console import RenderableType
 
 _EVERY_RUN = 1_000_000_000
@@ -45,11 +40,12 @@ def cutoff_of(older_than: str, now: float | None = None) -> float:
         ) from None
 
 
-def find_old_runs(settings: Settings, cutoff: float) -> list[OldRun]:
-    """Runs last updated before `cutoff` (Unix time), oldest first; runs still running are never listed."""
-    index = existing_run_index(settings)
-    if index is None:
-        return []
+def find_old_runs(runs: SyncRunService, cutoff: float) -> list[OldRun]:
+    """Runs last updated before `cutoff` (Unix time), oldest first; runs still running are never listed.
+
+    A run marked running whose process is gone reads as stopped, so it is cleaned up like any other.
+    """
+    settings = runs.services.settings
     moment = datetime.fromtimestamp(cutoff, UTC)
     old = [
         OldRun(
@@ -58,54 +54,47 @@ def find_old_runs(settings: Settings, cutoff: float) -> list[OldRun]:
             status=record.status,
             updated_at=record.updated_at,
             bytes=freed_bytes(settings.run_dir(record.run_id)),
-            published=(settings.home / "gallery" / record.run_id).is_dir(),
+            published=(settings.gallery / record.run_id).is_dir(),
         )
-        for record in index.list(_EVERY_RUN)
+        for record in runs.list_runs(_EVERY_RUN)
         if record.status != "running" and datetime.fromisoformat(record.updated_at) < moment
     ]
     return sorted(old, key=lambda run: run.updated_at)
 
 
-@contextmanager
-def _checkpoints(settings: Settings) -> Iterator[BaseCheckpointSaver[Any] | None]:
-    if not settings.redis_url and not settings.checkpoints.exists():
-        yield None
-        return
-    with open_saver(settings) as saver:
-        yield saver
-
-
-def remove_run(settings: Settings, run: OldRun, saver: BaseCheckpointSaver[Any] | None) -> bool:
-    """Delete a run's checkpoint thread, folder and index row; False if another process is working on it."""
-    index = open_run_index(settings)
-    run_dir = settings.run_dir(run.run_id)
+def remove_run(runs: SyncRunService, run: OldRun) -> bool:
+    """Delete a run's checkpoint thread, events, folder and index row; False if a process is working on it."""
+    services = runs.services
+    run_dir = services.settings.run_dir(run.run_id)
     try:
+        # Holding the folder's lock means no process on this machine (or the shared home) runs it; the
+        # thread lock says the same for every machine on the same Redis.
         with run_lock(run_dir):
-            record = index.get(run.run_id)
-            if record is None or record.status == "running":
+            record = services.runs.get(run.run_id)
+            if record is None or services.thread_lock_held(record.thread_id):
                 return False
             # The index row goes last: a cleanup stopped half-way still lists the run and ends it next time.
-            if saver is not None:
-                saver.delete_thread(record.thread_id)
+            if services.has_checkpoints():
+                services.saver.delete_thread(record.thread_id)
+            services.event_log(run.run_id).delete()
             remove_folder(run_dir)
-            index.delete(run.run_id)
+            services.runs.delete(run.run_id)
     except RunBusy:
         return False
     return True
 
 
 def cleanup(
-    settings: Settings, older_than: str = "30d", *, keep_published: bool = False, dry_run: bool = False
+    runs: SyncRunService, older_than: str = "30d", *, keep_published: bool = False, dry_run: bool = False
 ) -> dict[str, Any]:
     """Remove (or with `dry_run`, list) runs older than `older_than`; return what went and the bytes freed."""
     cutoff = cutoff_of(older_than)
-    old = find_old_runs(settings, cutoff)
+    old = find_old_runs(runs, cutoff)
     kept = [run for run in old if keep_published and run.published]
     chosen = [run for run in old if run not in kept]
     busy: list[str] = []
     if not dry_run and chosen:
-        with _checkpoints(settings) as saver:
-            removed = [run for run in chosen if remove_run(settings, run, saver)]
+        removed = [run for run in chosen if remove_run(runs, run)]
         busy = [run.run_id for run in chosen if run not in removed]
         chosen = removed
     return {

@@ -9,28 +9,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from graph.preflight import preflight
 from graph.run_ids import daily_run_id, daily_thread_id
-from graph.runner import EventSink, RunResult, plan_resume, resume_run, start_run
-from graph.settings import Settings
-from graph.stores import open_run_index
+from graph.runs import EventSink, RunOutcome, SyncRunService
 from state.daily_plan import DailyItem, DailyPlan
 from tools.errors import Interrupted, ReelforgeError
 from tools.home import check_home
 from tools.secrets import redact
-from tools.speech import VoiceShelf
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 # A progress display for one run, given the nodes an earlier attempt finished.
 ProgressFactory = Callable[[frozenset[str]], AbstractContextManager[EventSink]]
-OK_OUTCOMES = ("made", "resumed", "already done")
+OK_OUTCOMES = ("made", "resumed", "already done", "waiting", "rejected")
 
 
 @dataclass(frozen=True)
 class ItemOutcome:
-    """What happened to one item: made, resumed, already done, or failed (with the reason in `error`)."""
+    """What happened to one item: made, resumed, already done, waiting (at a gate), rejected, or failed."""
 
     slug: str
     run_id: str
@@ -45,7 +41,7 @@ def _no_progress(done: frozenset[str]) -> AbstractContextManager[EventSink]:
 
 
 def run_daily(
-    settings: Settings,
+    runs: SyncRunService,
     plan: DailyPlan,
     day: date,
     *,
@@ -55,13 +51,13 @@ def run_daily(
 ) -> list[ItemOutcome]:
     """Run every item for `day` in order: skip finished runs, resume unfinished ones, start the rest."""
     # A failing item is recorded and the next one runs; only Ctrl-C or SIGTERM stops the whole plan.
+    settings = runs.services.settings
     check_home(settings.home, settings.min_free_bytes)
-    voices = VoiceShelf()
     outcomes = []
     for number, item in enumerate(plan.items, 1):
         prefix = f"[{number}/{len(plan.items)}] {item.slug}"
         try:
-            outcomes.append(_run_item(settings, item, day, progress, say, prefix, voices))
+            outcomes.append(_run_item(runs, item, day, progress, say, prefix))
         except Interrupted:
             raise Interrupted(
                 f"the daily plan for {day} stopped at {item.slug}; "
@@ -77,37 +73,66 @@ def run_daily(
     return outcomes
 
 
+_SETTLED = {"done": "already done", "waiting": "waiting", "rejected": "rejected"}
+
+
 def _run_item(
-    settings: Settings,
+    runs: SyncRunService,
     item: DailyItem,
     day: date,
     progress: ProgressFactory,
     say: Callable[[str], None],
     prefix: str,
-    voices: VoiceShelf,
 ) -> ItemOutcome:
     run_id = daily_run_id(day, item.slug)
-    record = open_run_index(settings).get(run_id)
+    record = runs.find(run_id)
     thread_id = record.thread_id if record else daily_thread_id(day, item.slug)
-    if record is not None and record.status == "done":
-        say(f"{prefix}: already done ({run_id})")
-        return ItemOutcome(item.slug, run_id, thread_id, "already done", record.video)
-    result: RunResult
+    if record is not None and record.status in _SETTLED:
+        outcome = _SETTLED[record.status]
+        say(f"{prefix}: {outcome} ({run_id})")
+        return ItemOutcome(item.slug, run_id, thread_id, outcome, record.video, record.error)
+    result: RunOutcome
     if record is not None:
-        # Interrupted, failed, or "running" with nobody holding its lock (a crash): pick it up where it
-        # stopped. A run another process is driving fails here with RunBusy, and the next item goes on.
+        # Stopped or failed (a crash reads as stopped): pick it up where it stopped. A run another
+        # process is driving fails here with RunBusy, and the next item goes on.
         say(f"{prefix}: resuming {run_id} ({record.status})")
-        resume = plan_resume(settings, run_id)
-        with progress(resume.finished_nodes) as sink:
-            result = resume_run(settings, run_id, resume, sink, voices)
+        with progress(runs.finished_nodes(run_id)) as sink:
+            result = runs.resume(run_id, on_event=sink)
         outcome = "resumed"
     else:
         say(f"{prefix}: making {run_id}")
-        job = preflight(settings, item.to_job(), voices)
+        runs.submit(item.to_job(), run_id=run_id, thread_id=thread_id)
         with progress(frozenset()) as sink:
-            result = start_run(settings, run_id, job, sink, voices, thread_id=thread_id)
+            result = runs.execute(run_id, on_event=sink)
         outcome = "made"
+    if result.status in ("waiting", "rejected"):
+        say(f"{prefix}: {result.status} ({run_id})")
+        outcome = result.status
     return ItemOutcome(item.slug, run_id, thread_id, outcome, _video_of(result.values))
+
+
+def queue_daily(runs: SyncRunService, plan: DailyPlan, day: date) -> list[dict[str, Any]]:
+    """Queue every item of the plan for `day` that is not done yet; never queue a finished run again."""
+    queued = []
+    for item in plan.items:
+        run_id, thread_id = daily_run_id(day, item.slug), daily_thread_id(day, item.slug)
+        record = runs.find(run_id)
+        entry = {"slug": item.slug, "run_id": run_id, "thread_id": thread_id, "video": None, "error": None}
+        settled = {**_SETTLED, "queued": "already queued", "running": "already running"}
+        if record is not None and record.status in settled:
+            queued.append({**entry, "outcome": settled[record.status], "video": record.video})
+            continue
+        try:
+            if record is None:
+                runs.submit(item.to_job(), run_id=run_id, thread_id=thread_id, queue=True)
+            else:
+                # Stopped or failed earlier: a worker resumes it from its checkpoint.
+                runs.resume(run_id, queue=True)
+        except ReelforgeError as exc:
+            queued.append({**entry, "outcome": "failed", "error": redact(str(exc))})
+            continue
+        queued.append({**entry, "outcome": "queued"})
+    return queued
 
 
 def _video_of(values: dict[str, Any]) -> str | None:

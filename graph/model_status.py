@@ -8,14 +8,13 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from graph.router_config import load_router_settings, setup_hint
-from graph.settings import Settings
-from graph.stores import open_ledger
+from graph.router_config import setup_hint
+from graph.services import Services
 from state.model_calls import CAPABILITIES
 from state.model_settings import PROVIDER_TIERS
 from tools.errors import BadInput
 from tools.models.health import HealthRow, check_providers, overall_mode, serving_tiers
-from tools.models.ledger import CostRow, GroupBy
+from tools.storage.ledger_records import CostRow, GroupBy
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -38,13 +37,13 @@ def parse_since(text: str, now: float | None = None) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def provider_status(settings: Settings) -> dict[str, Any]:
+def provider_status(services: Services) -> dict[str, Any]:
     """Check every provider now; return the overall mode, the tier serving each capability, and the rows.
 
     Providers that are not set up are listed too, with what to set, so the table shows every option.
     """
-    router = load_router_settings(settings.home)
-    rows = check_providers(router, open_ledger(settings))
+    router = services.settings.router
+    rows = check_providers(router, services.ledger)
     listed = []
     for row in rows:
         if not row.configured and not row.healthy:
@@ -76,21 +75,14 @@ def provider_status(settings: Settings) -> dict[str, Any]:
             router.order[r["capability"]].index(r["provider"]),
         )
     )
-    # In the order calls try them: by capability, then by the configured order.
-    listed.sort(
-        key=lambda r: (
-            CAPABILITIES.index(r["capability"]),
-            router.order[r["capability"]].index(r["provider"]),
-        )
-    )
     return {"mode": overall_mode(rows), "capabilities": serving_tiers(rows), "providers": listed}
 
 
-def cost_report(settings: Settings, since: str, by: GroupBy) -> dict[str, Any]:
+def cost_report(services: Services, since: str, by: GroupBy) -> dict[str, Any]:
     """Totals from the ledger since a time, grouped by provider, day or run, with savings versus premium."""
     start = parse_since(since)
     # Without Redis, a machine that never made a call has no ledger file: do not create one to say so.
-    rows = open_ledger(settings).costs(by, start) if settings.redis_url or settings.ledger.exists() else []
+    rows = services.ledger.costs(by, start) if services.has_ledger() else []
     calls = sum(row.calls for row in rows)
     successes = calls - sum(row.failures for row in rows)
     cost = sum(row.cost_usd for row in rows)

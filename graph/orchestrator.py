@@ -1,4 +1,4 @@
-"""The OrchestratorAgent: plan_request, then the five sub-agents in order."""
+"""The OrchestratorAgent: plan_request, then the five sub-agents in order; a rejection at a gate ends it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,16 @@ from agents import (
 from state import Context, OrchestratorIn, OrchestratorOut, OrchestratorState
 
 SUB_AGENTS = ("data_acquisition", "content_generation", "video_production", "publishing", "monitoring")
+# Sub-agents with a gate: after them the run ends if a person rejected it there.
+_GATED = ("content_generation", "publishing")
+
+
+def _continue_unless_rejected(after: str) -> Any:
+    def route(state: OrchestratorState) -> str:
+        return END if state.get("rejected") else after
+
+    route.__name__ = f"route_after_{after}"
+    return route
 
 
 def build_orchestrator() -> StateGraph[Any, Context, Any, Any]:
@@ -36,7 +46,10 @@ def build_orchestrator() -> StateGraph[Any, Context, Any, Any]:
     graph.add_edge(START, "plan_request")
     previous = "plan_request"
     for name in SUB_AGENTS:
-        graph.add_edge(previous, name)
+        if previous in _GATED:
+            graph.add_conditional_edges(previous, _continue_unless_rejected(name), [name, END])
+        else:
+            graph.add_edge(previous, name)
         previous = name
     graph.add_edge(previous, END)
     return graph

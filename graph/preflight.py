@@ -7,11 +7,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from graph.router_config import load_router_settings
 from graph.settings import Settings
 from state import JobRequest, JobSpec
-from state.requests import first_error
-from tools.errors import BadInput
+from state.requests import first_problem
+from tools.errors import BadInput, InvalidField
 from tools.home import check_home
 from tools.media.ffmpeg import find_ffmpeg
 from tools.sources import read_source
@@ -19,11 +18,11 @@ from tools.speech import VoiceShelf, check_voice
 
 
 def validate_job(**fields: Any) -> JobSpec:
-    """Turn CLI or API fields into a JobSpec, or raise BadInput naming the first problem."""
+    """Turn a door's fields into a resolved JobSpec, or raise InvalidField naming the first problem."""
     try:
         return JobRequest(**fields).to_job()
     except ValidationError as exc:
-        raise BadInput(first_error(exc)) from None
+        raise InvalidField(*first_problem(exc)) from None
 
 
 def check_inputs(job: JobSpec) -> JobSpec:
@@ -31,13 +30,18 @@ def check_inputs(job: JobSpec) -> JobSpec:
     sources = []
     for source in job["sources"]:
         path = Path(source).expanduser().absolute()
-        read_source(path)
+        try:
+            read_source(path)
+        except BadInput as exc:
+            raise InvalidField("sources", str(exc)) from None
         sources.append(str(path))
     music = job["music"]
     if music is not None:
         path = Path(music).expanduser().absolute()
+        if path.is_dir():
+            raise InvalidField("music", f"{music} is a folder; give an audio file")
         if not path.is_file():
-            raise BadInput(f"music file not found: {music}; pass an existing audio file to --music")
+            raise InvalidField("music", f"music file not found: {music}; give an existing audio file")
         music = str(path)
     return {**job, "sources": sources, "music": music}
 
@@ -49,14 +53,14 @@ def preflight(settings: Settings, job: JobSpec, voices: VoiceShelf | None = None
     """
     job = check_inputs(job)
     check_home(settings.home, settings.min_free_bytes)
-    # A bad reelforge.toml or an unknown alias fails here, before the run exists.
-    router = load_router_settings(settings.home)
-    if job["model"] != "default" and job["model"] not in router.aliases:
-        known = ", ".join(sorted(router.aliases)) or "none yet"
-        raise BadInput(
+    aliases = settings.router.aliases
+    if job["model"] != "default" and job["model"] not in aliases:
+        known = ", ".join(sorted(aliases)) or "none yet"
+        raise InvalidField(
+            "model",
             f"unknown model alias '{job['model']}' (known: {known}); "
-            f"define [aliases.{job['model']}] in reelforge.toml or drop --model"
+            f"define [aliases.{job['model']}] in reelforge.toml",
         )
-    find_ffmpeg()
+    find_ffmpeg(settings.ffmpeg)
     check_voice(job["voice"], shelf=voices)
     return job

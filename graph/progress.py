@@ -1,15 +1,16 @@
-"""A rich progress display fed by the run's stream: one row per stage, plus scenes and render percent."""
+"""A rich progress display fed by a run's events: one row per step, plus scenes and render percent."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-# node name → (row label, row weight); a row completes when its node reports an update.
-STAGES: list[tuple[str, str]] = [
+from state.events import RunEvent
+
+# node name → row label; a row completes when its node finishes.
+ROWS: list[tuple[str, str]] = [
     ("plan_request", "Plan the request"),
     ("gather_facts", "Gather sources"),
     ("check_script", "Write and check the script"),
@@ -24,7 +25,7 @@ STAGES: list[tuple[str, str]] = [
 
 
 class StageProgress:
-    """Turns stream parts into progress rows on stderr."""
+    """Turns run events into progress rows on stderr."""
 
     def __init__(self, console: Console, done: frozenset[str] = frozenset()) -> None:
         """Prepare one row per stage; stages in `done` (from an earlier attempt) start full."""
@@ -41,9 +42,8 @@ class StageProgress:
         self.rows: dict[str, TaskID] = {}
 
     def __enter__(self) -> StageProgress:
-        """Start drawing."""
-        self.progress.start()
-        for node, label in STAGES:
+        """Get ready; drawing starts with the first event, so a command that fails first draws nothing."""
+        for node, label in ROWS:
             self.rows[node] = self.progress.add_task(label, total=100, start=False)
             if node in self.done:
                 self._set(node, 100)
@@ -53,7 +53,8 @@ class StageProgress:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         """Stop drawing."""
-        self.progress.stop()
+        if self.progress.live.is_started:
+            self.progress.stop()
 
     def _set(self, node: str, pct: float, description: str | None = None) -> None:
         row = self.rows[node]
@@ -63,28 +64,29 @@ class StageProgress:
         else:
             self.progress.update(row, completed=pct, description=description)
 
-    def __call__(self, part: dict[str, Any]) -> None:
-        """Update rows from one stream part."""
-        data = part.get("data")
-        if part.get("type") == "custom" and isinstance(data, dict):
-            if data.get("stage") == "scene" and data.get("status") == "done":
-                row = self.rows["make_scene"]
-                done = self.progress.tasks[row].fields.get("done", 0) + 1
-                total = int(data.get("of", 1))
-                self.progress.update(row, done=done)
-                # Name who made the latest scene, so a failover to a lower tier shows while it happens.
-                made_by = f" by {data['image']} + {data['voice']}" if data.get("image") else ""
-                self._set("make_scene", 100 * done / total, f"Make scenes {done}/{total}{made_by}")
-            elif data.get("stage") == "render":
-                self._set("render_scenes", float(data.get("pct", 0)))
-        elif part.get("type") == "updates" and isinstance(data, dict):
-            for node, update in data.items():
-                if node in self.rows and node != "make_scene":
-                    self._set(node, 100)
-                script_tier = (
-                    (update or {}).get("tiers", {}).get("script") if isinstance(update, dict) else None
-                )
-                if node in ("write_script", "revise_script") and script_tier:
-                    self.progress.update(
-                        self.rows["check_script"], description=f"Write and check the script ({script_tier})"
-                    )
+    def __call__(self, event: RunEvent) -> None:
+        """Update rows from one run event."""
+        if not self.progress.live.is_started:
+            self.progress.start()
+        kind, node, data = event["kind"], event["node"], event["data"]
+        if kind == "scene_made":
+            row = self.rows["make_scene"]
+            total = int(data.get("of", 1))
+            made_by = f" by {data['image']} + {data['voice']}" if data.get("image") else ""
+            if data.get("take"):
+                # A regenerated scene: the others were made before and stay as they are.
+                label = f"Make scene {event['scene']} again (take {data['take']}){made_by}"
+                self._set("make_scene", 100, label)
+                return
+            done = self.progress.tasks[row].fields.get("done", 0) + 1
+            self.progress.update(row, done=done)
+            # Name who made the latest scene, so a failover to a lower tier shows while it happens.
+            self._set("make_scene", 100 * done / total, f"Make scenes {done}/{total}{made_by}")
+        elif kind == "progress" and node == "render_scenes":
+            self._set("render_scenes", float(data.get("pct", 0)))
+        elif kind == "node_finished" and node in self.rows and node != "make_scene":
+            self._set(node, 100)
+        elif kind == "artifact_made" and data.get("artifact") == "script":
+            self.progress.update(
+                self.rows["check_script"], description=f"Write and check the script ({data['tier']})"
+            )

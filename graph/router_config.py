@@ -10,8 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr, ValidationError
 
+from graph.config_file import read_config, where
 from state.model_settings import ProviderSettings, RouterSettings
-from tools.config_files import read_toml
 from tools.errors import BadInput
 
 # Built-in defaults. Self-hosted servers have a default URL (used when they answer); cloud ones need a key.
@@ -76,20 +76,6 @@ def setup_hint(name: str) -> str:
     return f"set {variable}" if variable else "nothing to set up"
 
 
-def config_path(home: Path, environ: Mapping[str, str] | None = None) -> Path | None:
-    """The reelforge.toml in use: $REELFORGE_CONFIG, else ./reelforge.toml, else <home>/reelforge.toml."""
-    env = os.environ if environ is None else environ
-    if env.get("REELFORGE_CONFIG"):
-        path = Path(env["REELFORGE_CONFIG"]).expanduser()
-        if not path.is_file():
-            raise BadInput(f"REELFORGE_CONFIG names {path}, which does not exist; fix the path or unset it")
-        return path
-    for candidate in (Path.cwd() / "reelforge.toml", home / "reelforge.toml"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _normalise_url(name: str, url: str) -> str:
     url = url.strip().rstrip("/")
     # OLLAMA_HOST is often "host:port" or a bare "gpu"; Ollama itself accepts both, on port 11434.
@@ -109,18 +95,14 @@ def _table(value: Any, where: str, name: str) -> dict[str, Any]:
 
 
 def load_router_settings(home: Path, environ: Mapping[str, str] | None = None) -> RouterSettings:
-    """Defaults, overlaid by reelforge.toml, overlaid by the environment; BadInput names any bad key."""
+    """The router's settings from the reelforge.toml in use and `environ` (default: the process's)."""
     env = os.environ if environ is None else environ
-    path = config_path(home, env)
-    document = read_toml(path) if path else {}
-    where = str(path) if path else "the environment"
-    # [daily] belongs to the daily plan (graph/daily_plan.py), which reads the same file.
-    unknown = set(document) - {"router", "providers", "aliases", "prices", "daily"}
-    if unknown:
-        raise BadInput(
-            f"{where}: unknown section [{sorted(unknown)[0]}]; "
-            "use [router], [providers.*], [aliases.*] or [prices.*]"
-        )
+    path, document = read_config(home, env)
+    return router_settings(document, where(path), env)
+
+
+def router_settings(document: Mapping[str, Any], where: str, env: Mapping[str, str]) -> RouterSettings:
+    """Defaults, overlaid by the file's router tables, overlaid by `env`; BadInput names any bad key."""
     router = _table(document.get("router", {}), where, "router")
     if bad := set(router) - _ROUTER_KEYS:
         raise BadInput(

@@ -4,25 +4,25 @@ Settings measured here for graphs under Celery 5.7: late acks and reject-on-work
 dies is redelivered), prefetch 1 (a busy worker holds no second job), a visibility timeout longer than the
 longest job, a sync task that runs the graph with `asyncio.run` (native async tasks fail to serialise), async
 clients made inside the task, and a per-thread lock so a redelivered job never runs beside its original.
+A run that stops at a gate ends its job: it holds no worker and no lock while it waits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from celery import Celery, Task
 from celery.schedules import crontab
 
+from graph.services import Services, open_services
 from graph.settings import Settings, load_settings
 
 RUN_TASK = "reelforge.run"
 DAILY_TASK = "reelforge.daily"
 HEALTH_TASK = "reelforge.health"
-DEFAULT_VISIBILITY_TIMEOUT_S = 2 * 3600
 
 
 def broker_url(redis_url: str) -> str:
@@ -32,15 +32,13 @@ def broker_url(redis_url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{db + 1}"))
 
 
-def visibility_timeout_s() -> int:
-    """REELFORGE_VISIBILITY_TIMEOUT_S: how long a job may run before Redis hands it to another worker."""
-    return int(float(os.environ.get("REELFORGE_VISIBILITY_TIMEOUT_S", DEFAULT_VISIBILITY_TIMEOUT_S)))
-
-
 def build_app(settings: Settings) -> Celery:
-    """The Celery app for `settings.redis_url`, configured for long, resumable graph runs."""
-    app = Celery("reelforge")
-    timeout = visibility_timeout_s()
+    """A Celery app for `settings.redis_url`, configured for long, resumable graph runs."""
+    return _configure(Celery("reelforge"), settings)
+
+
+def _configure(app: Celery, settings: Settings) -> Celery:
+    timeout = settings.visibility_timeout_s
     app.conf.update(
         broker_url=broker_url(settings.redis_url or "redis://127.0.0.1:6379/0"),
         task_acks_late=True,
@@ -67,26 +65,43 @@ def build_app(settings: Settings) -> Celery:
     return app
 
 
-def run_job(task: Task, run_id: str) -> dict[str, Any]:
-    """Run (or resume) one queued run under its thread lock; retry later while another worker holds it."""
-    from graph.queued import execute_queued
-    from graph.stores import open_run_index, thread_lock
+# The settings this process's worker runs with: the CLI's (flags included), else the environment's.
+_settings: list[Settings] = []
+
+
+def use_settings(settings: Settings) -> Celery:
+    """Run this process's worker with `settings` (before it starts); return the configured app."""
+    _settings[:] = [settings]
+    worker_services.cache_clear()
+    return _configure(app, settings)
+
+
+@cache
+def worker_services() -> Services:
+    """This worker process's services, opened once (the Redis pool outlives each job's event loop)."""
+    services = open_services(_settings[0] if _settings else load_settings())
+    services.start_logging()
+    return services
+
+
+def run_job(task: Task, run_id: str, answer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run, resume or answer one queued run under its thread lock; retry while another worker holds it."""
+    from graph.runs import RunService
     from tools.home import RunBusy
 
-    settings = load_settings()
-    record = open_run_index(settings).get(run_id)
+    service = RunService(worker_services(), owner=task.request.hostname or "worker")
+    record = service.find(run_id)
     if record is None:
         return {"run_id": run_id, "status": "unknown"}
-    if record.status == "done":
-        return {"run_id": run_id, "status": "done", "video": record.video}
-    owner = f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
+    if record.status in ("done", "rejected") or (record.status == "waiting" and answer is None):
+        return {"run_id": run_id, "status": record.status}
     try:
-        with thread_lock(settings, record.thread_id, owner):
-            return asyncio.run(execute_queued(settings, run_id))
+        outcome = asyncio.run(service.execute(run_id, answer=answer, lock_wait_s=0.0))
     except RunBusy:
         # The job is running elsewhere (a redelivery of a long job), or its dead worker's lock has not
         # expired yet: come back when it may have.
-        raise task.retry(countdown=max(1.0, settings.lock_ttl_s / 2)) from None
+        raise task.retry(countdown=max(1.0, service.settings.lock_ttl_s / 2)) from None
+    return {"run_id": run_id, "status": outcome.status}
 
 
 def queue_todays_plan() -> list[dict[str, Any]]:
@@ -94,17 +109,19 @@ def queue_todays_plan() -> list[dict[str, Any]]:
     from datetime import UTC, datetime
 
     from graph.daily_plan import load_plan
-    from graph.queued import queue_daily
+    from graph.daily_run import queue_daily
+    from graph.runs import SyncRunService
 
-    settings = load_settings()
-    return queue_daily(settings, load_plan(settings.home), datetime.now(UTC).date())
+    services = worker_services()
+    runs = SyncRunService(services, owner="beat")
+    return queue_daily(runs, load_plan(services.settings), datetime.now(UTC).date())
 
 
 def check_health() -> dict[str, Any]:
     """Check every model provider and record the results (beat runs this every minute)."""
     from graph.model_status import provider_status
 
-    status = provider_status(load_settings())
+    status = provider_status(worker_services())
     return {"mode": status["mode"], "capabilities": status["capabilities"]}
 
 
@@ -122,5 +139,6 @@ def beat_schedule(plan_time: str | None, health_every_s: float = 60.0) -> dict[s
     return schedule
 
 
-# `celery -A graph.worker` and `reelforge worker` both load this module; REDIS_URL picks the broker.
+# `celery -A graph.worker` loads this module and its settings from the environment; `reelforge worker`
+# then calls use_settings() with the ones its flags gave.
 app = build_app(load_settings())

@@ -2,7 +2,9 @@
 
 from state.artifacts import Artifact, AudioArtifact, SceneAssets, SpokenSentence, VideoResult
 from state.context import Context, ModelService, SpeechResult, Synthesizer, VoiceLibrary
-from state.job import ASPECT_SIZES, ASPECTS, LANGUAGES, STYLES, VOICES, JobSpec, output_size
+from state.events import EVENT_KINDS, STAGES, TERMINAL_KINDS, EventDraft, RunEvent
+from state.gates import Approval, GateAnswer, SceneEdit, ScriptEdit
+from state.job import ASPECT_SIZES, ASPECTS, GATES, LANGUAGES, ORIENTATIONS, STYLES, VOICES, JobSpec
 from state.model_calls import (
     CAPABILITIES,
     TIER_RANK,
@@ -33,6 +35,7 @@ from state.orchestrator import (
     PublishIn,
     PublishOut,
     PublishState,
+    RegenRequest,
     SceneTask,
     VideoIn,
     VideoOut,
@@ -43,6 +46,18 @@ from state.script import Citation, Fact, QualityReport, SceneSpec, Script
 from state.script_draft import SceneDraft, ScriptDraft
 
 __all__ = [
+    "Approval",
+    "GateAnswer",
+    "RegenRequest",
+    "SceneEdit",
+    "ScriptEdit",
+    "EVENT_KINDS",
+    "GATES",
+    "ORIENTATIONS",
+    "STAGES",
+    "TERMINAL_KINDS",
+    "EventDraft",
+    "RunEvent",
     "CAPABILITIES",
     "TIER_RANK",
     "Degradation",
@@ -100,5 +115,4 @@ __all__ = [
     "VideoState",
     "VideoResult",
     "VoiceLibrary",
-    "output_size",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired
+
+from typing_extensions import TypedDict
 
 
 class Artifact(TypedDict):
@@ -35,6 +37,8 @@ class SceneAssets(TypedDict):
     index: int
     image: Artifact
     audio: AudioArtifact
+    # Which take: 0 for the first make, one more for each regeneration.
+    variant: NotRequired[int]
 
 
 class VideoResult(TypedDict):

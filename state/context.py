@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,8 +27,8 @@ class Synthesizer(Protocol):
     provider: str
     tier: str
 
-    def synthesize(self, text: str, out_path: Path) -> SpeechResult:
-        """Speak `text` into `out_path` (mono 16-bit WAV)."""
+    def synthesize(self, text: str, out_path: Path, take: int = 0) -> SpeechResult:
+        """Speak `text` into `out_path` (mono 16-bit WAV); a later `take` of the text sounds different."""
         ...
 
 
@@ -74,3 +75,7 @@ class Context:
     ffmpeg: str
     models: ModelService
     max_revisions: int = 2
+    # The base URL the gallery is served at (None: file:// links).
+    gallery_url: str | None = None
+    # Set when the run is being stopped: long nodes check it and give up at once.
+    stop: threading.Event = field(default_factory=threading.Event)

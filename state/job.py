@@ -1,8 +1,8 @@
-"""The JobSpec: what one run is asked to make, and the closed sets its fields take."""
+"""The JobSpec: what one run is asked to make, resolved once, and the closed sets its fields take."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing_extensions import TypedDict
 
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
     "9:16": (1080, 1920),
@@ -10,6 +10,7 @@ ASPECT_SIZES: dict[str, tuple[int, int]] = {
     "1:1": (1080, 1080),
 }
 ASPECTS: tuple[str, ...] = tuple(ASPECT_SIZES)
+ORIENTATIONS: dict[str, str] = {"9:16": "vertical", "16:9": "horizontal", "1:1": "square"}
 
 # The offline writer's templates are English; more languages arrive with the model router.
 LANGUAGES: tuple[str, ...] = ("en",)
@@ -19,22 +20,32 @@ VOICES: tuple[str, ...] = ("joe", "espeak")
 
 STYLES: tuple[str, ...] = ("bold", "calm", "news", "sunset", "mono")
 
+# Where a run may stop for a person: after the quality gate with the draft script, or before publishing.
+GATES: tuple[str, ...] = ("script", "publish")
+
 # Preview renders at a third of the size: same timeline, a fraction of the x264 cost.
 PREVIEW_SCALE = 1 / 3
 
 
 class JobSpec(TypedDict):
-    """One request, normalised: everything the sub-agents need to know about the video."""
+    """One request, resolved: everything the sub-agents need to know about the video."""
 
     topic: str
     duration_s: int
     aspect: str
+    # The output frame in pixels (a third of the size with `preview`) and what the aspect means for
+    # pictures: resolved once by plan_request, so no node turns the aspect into pixels again.
+    width: int
+    height: int
+    orientation: str
     lang: str
     voice: str
     style: str
     sources: list[str]
     music: str | None
     targets: list[str]
+    # Gates the run stops at for a person's answer ("script", "publish").
+    gates: list[str]
     preview: bool
     # A model alias from reelforge.toml's [aliases] ("quality", "fast"); "default" uses each provider's model.
     model: str

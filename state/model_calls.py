@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 Capability = Literal["text", "image", "speech"]
 Tier = Literal["self-hosted", "cloud", "offline"]

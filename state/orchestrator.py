@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, NotRequired
+
+from typing_extensions import TypedDict
 
 from state.artifacts import Artifact, SceneAssets, VideoResult
+from state.gates import Approval
 from state.job import JobSpec
 from state.model_calls import Degradation
 from state.reducers import merge_dicts, merge_scenes
@@ -19,6 +22,18 @@ class Publication(TypedDict):
     id: str
     url: str
     published_at: str
+    # The video that was published: a new version is published again only when asked.
+    video_sha256: NotRequired[str]
+
+
+class RegenRequest(TypedDict):
+    """Make scene `scene` again (a new take even with the same words), then recompose the video."""
+
+    scene: int
+    narration: str | None
+    visual: str | None
+    # Take number: the first make of a scene is 0, each regeneration one more.
+    variant: int
 
 
 class OrchestratorIn(TypedDict, total=False):
@@ -39,11 +54,20 @@ class OrchestratorState(TypedDict, total=False):
     revisions: int
     scenes: Annotated[list[SceneAssets], merge_scenes]
     video: VideoResult
+    # Every video version this run made, oldest first; `video` is the current one.
+    videos: Annotated[list[Artifact], operator.add]
     publications: Annotated[list[Publication], operator.add]
     report: Artifact
     tiers: Annotated[dict[str, str], merge_dicts]
     degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
+    # Answers given at gates, oldest first; `rejected` is set when one ended the run.
+    approvals: Annotated[list[Approval], operator.add]
+    rejected: Approval | None
+    # A scene to make again (set by a fork of the run's checkpoint; cleared once made).
+    regen: RegenRequest | None
+    # Publish a new video version to targets that already have an older one.
+    republish: bool
 
 
 class OrchestratorOut(TypedDict, total=False):
@@ -52,11 +76,14 @@ class OrchestratorOut(TypedDict, total=False):
     job: JobSpec
     script: Script
     video: VideoResult
+    videos: list[Artifact]
     publications: list[Publication]
     report: Artifact
     tiers: dict[str, str]
     degraded: list[Degradation]
     warnings: list[str]
+    approvals: list[Approval]
+    rejected: Approval | None
 
 
 class DataIn(TypedDict):
@@ -83,10 +110,13 @@ class DataOut(TypedDict, total=False):
 
 
 class ContentIn(TypedDict):
-    """ContentGeneration reads the job and the facts."""
+    """ContentGeneration reads the job and the facts; to remake one scene, the script, scenes and request."""
 
     job: JobSpec
     facts: list[Fact]
+    script: NotRequired[Script]
+    scenes: NotRequired[list[SceneAssets]]
+    regen: NotRequired[RegenRequest | None]
 
 
 class ContentState(TypedDict, total=False):
@@ -101,10 +131,15 @@ class ContentState(TypedDict, total=False):
     tiers: Annotated[dict[str, str], merge_dicts]
     degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
+    regen: RegenRequest | None
+    # This pass's answer at the script gate (private: a new pass asks again).
+    review: Approval
+    approvals: Annotated[list[Approval], operator.add]
+    rejected: Approval | None
 
 
 class ContentOut(TypedDict, total=False):
-    """ContentGeneration returns the script and one image and narration per scene."""
+    """ContentGeneration returns the script and one image and narration per scene, or a rejection."""
 
     script: Script
     quality: QualityReport
@@ -113,6 +148,9 @@ class ContentOut(TypedDict, total=False):
     tiers: Annotated[dict[str, str], merge_dicts]
     degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
+    regen: RegenRequest | None
+    approvals: Annotated[list[Approval], operator.add]
+    rejected: Approval | None
 
 
 class SceneTask(TypedDict):
@@ -122,6 +160,8 @@ class SceneTask(TypedDict):
     title: str
     scene: SceneSpec
     scene_count: int
+    # 0 for the first take; a regeneration asks for the next one, so the files differ even for equal words.
+    variant: int
 
 
 class VideoIn(TypedDict):
@@ -143,25 +183,28 @@ class VideoState(TypedDict, total=False):
     soundtrack: Artifact
     rendered: Artifact
     video: VideoResult
+    videos: Annotated[list[Artifact], operator.add]
     tiers: Annotated[dict[str, str], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
 class VideoOut(TypedDict, total=False):
-    """VideoProduction returns the verified video."""
+    """VideoProduction returns the verified video (and adds it to the run's versions)."""
 
     video: VideoResult
+    videos: Annotated[list[Artifact], operator.add]
     tiers: Annotated[dict[str, str], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
 class PublishIn(TypedDict):
-    """Publishing reads the job, the script and the video."""
+    """Publishing reads the job, the script, the video and what was published before."""
 
     job: JobSpec
     script: Script
     video: VideoResult
     publications: list[Publication]
+    republish: NotRequired[bool]
 
 
 class PublishState(TypedDict, total=False):
@@ -171,14 +214,21 @@ class PublishState(TypedDict, total=False):
     script: Script
     video: VideoResult
     publications: Annotated[list[Publication], operator.add]
+    republish: bool
     warnings: Annotated[list[str], operator.add]
+    # This pass's answer at the publish gate (private: a new version asks again).
+    review: Approval
+    approvals: Annotated[list[Approval], operator.add]
+    rejected: Approval | None
 
 
 class PublishOut(TypedDict, total=False):
-    """Publishing returns one record per target."""
+    """Publishing returns one record per target, or a rejection."""
 
     publications: Annotated[list[Publication], operator.add]
     warnings: Annotated[list[str], operator.add]
+    approvals: Annotated[list[Approval], operator.add]
+    rejected: Approval | None
 
 
 class MonitorIn(TypedDict, total=False):
@@ -191,6 +241,7 @@ class MonitorIn(TypedDict, total=False):
     tiers: dict[str, str]
     degraded: list[Degradation]
     warnings: list[str]
+    approvals: list[Approval]
 
 
 class MonitorState(MonitorIn, total=False):

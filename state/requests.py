@@ -1,10 +1,17 @@
-"""JobRequest: the pydantic boundary model that turns user input into a valid JobSpec."""
+"""JobRequest: the pydantic boundary model that checks what a user asked for and resolves it to a JobSpec.
+
+Messages are neutral: they name the problem and the accepted values, never a flag or a key, because each
+door words them its own way (flags for the CLI, keys for the plan file, JSON fields for the API).
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from collections.abc import Mapping
+from typing import Any
 
-from state.job import ASPECTS, LANGUAGES, STYLES, VOICES, JobSpec
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from state.job import ASPECTS, GATES, LANGUAGES, ORIENTATIONS, STYLES, VOICES, JobSpec, output_size
 
 MAX_TOPIC_CHARS = 500
 MIN_DURATION_S = 10
@@ -12,18 +19,21 @@ MAX_DURATION_S = 600
 TARGETS: tuple[str, ...] = ("gallery",)
 
 
-# field → (allowed values, what to call it in an error, the CLI flag that sets it)
-_CLOSED_SETS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "aspect": (ASPECTS, "aspect", "--aspect"),
-    "lang": (LANGUAGES, "language", "--lang"),
-    "voice": (VOICES, "voice", "--voice"),
-    "style": (STYLES, "style", "--style"),
+# field → (allowed values, what to call one in a message)
+_CLOSED_SETS: dict[str, tuple[tuple[str, ...], str]] = {
+    "aspect": (ASPECTS, "aspect"),
+    "lang": (LANGUAGES, "language"),
+    "voice": (VOICES, "voice"),
+    "style": (STYLES, "style"),
+    "targets": (TARGETS, "publish target"),
+    "gates": (GATES, "gate"),
 }
 
 
-def _one_of(value: str, allowed: tuple[str, ...], what: str, flag: str) -> str:
+def _one_of(value: str, field: str) -> str:
+    allowed, what = _CLOSED_SETS[field]
     if value not in allowed:
-        raise ValueError(f"unknown {what} '{value}'; choose one of {', '.join(allowed)} with {flag}")
+        raise ValueError(f"unknown {what} '{value}'; choose one of {', '.join(allowed)}")
     return value
 
 
@@ -41,6 +51,7 @@ class JobRequest(BaseModel):
     sources: list[str] = Field(default_factory=list)
     music: str | None = None
     targets: list[str] = Field(default_factory=lambda: ["gallery"])
+    gates: list[str] = Field(default_factory=list)
     preview: bool = False
     model: str = "default"
 
@@ -49,11 +60,11 @@ class JobRequest(BaseModel):
     def _topic(cls, value: str) -> str:
         topic = " ".join(value.split())
         if not topic:
-            raise ValueError('the topic is empty; say what the video is about, e.g. reelforge make "coffee"')
+            raise ValueError("the topic is empty; say what the video is about")
         if len(topic) > MAX_TOPIC_CHARS:
             raise ValueError(
                 f"the topic is {len(topic)} characters; keep it under {MAX_TOPIC_CHARS} "
-                "and pass longer material with --source FILE"
+                "and give longer material as a source"
             )
         return topic
 
@@ -62,46 +73,56 @@ class JobRequest(BaseModel):
     def _duration(cls, value: int) -> int:
         if not MIN_DURATION_S <= value <= MAX_DURATION_S:
             raise ValueError(
-                f"duration {value} s is out of range; "
-                f"pass --duration between {MIN_DURATION_S} and {MAX_DURATION_S}"
+                f"duration {value} s is out of range; use {MIN_DURATION_S} to {MAX_DURATION_S} seconds"
             )
         return value
 
     @field_validator("aspect", "lang", "voice", "style")
     @classmethod
     def _closed_set(cls, value: str, info: ValidationInfo) -> str:
-        allowed, what, flag = _CLOSED_SETS[info.field_name or ""]
-        return _one_of(value.lower() if info.field_name == "lang" else value, allowed, what, flag)
+        return _one_of(value.lower() if info.field_name == "lang" else value, info.field_name or "")
 
-    @field_validator("targets")
+    @field_validator("targets", "gates")
     @classmethod
-    def _targets(cls, value: list[str]) -> list[str]:
-        for target in value:
-            _one_of(target, TARGETS, "publish target", "--target")
+    def _closed_list(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        for item in value:
+            _one_of(item, info.field_name or "")
         return list(dict.fromkeys(value))
 
+    @classmethod
+    def from_job(cls, job: Mapping[str, Any]) -> JobRequest:
+        """The request behind a JobSpec (or any mapping holding a request's fields and more)."""
+        return cls(**{name: value for name, value in job.items() if name in cls.model_fields})
+
     def to_job(self) -> JobSpec:
-        """Return the request as the JSON-native JobSpec that enters graph state."""
+        """The request resolved into the JSON-native JobSpec that enters graph state."""
+        width, height = output_size(self.aspect, self.preview)
         return {
             "topic": self.topic,
             "duration_s": self.duration_s,
             "aspect": self.aspect,
+            "width": width,
+            "height": height,
+            "orientation": ORIENTATIONS[self.aspect],
             "lang": self.lang,
             "voice": self.voice,
             "style": self.style,
             "sources": list(self.sources),
             "music": self.music,
             "targets": list(self.targets),
+            "gates": list(self.gates),
             "preview": self.preview,
             "model": self.model,
         }
 
 
-def first_error(exc: Exception) -> str:
-    """Return the first validation message of a pydantic error as one line, without pydantic's prefix."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        for error in errors():
-            message = str(error.get("msg", ""))
-            return message.removeprefix("Value error, ")
-    return str(exc).splitlines()[0]
+def first_problem(error: ValidationError) -> tuple[str, str]:
+    """(field, neutral message) of a validation error's first problem, for a door to word."""
+    item = error.errors()[0]
+    field = ".".join(str(part) for part in item["loc"])
+    message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "extra_forbidden":
+        message = "is not a field of a job"
+    elif item["type"] in ("int_parsing", "int_type", "int_from_float"):
+        message = f"{item.get('input')!r} is not a whole number"
+    return field, message

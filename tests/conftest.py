@@ -49,9 +49,20 @@ PROVIDER_ENV = (
 )
 
 
+def _outside_settings(name: str) -> bool:
+    return name.startswith("REELFORGE_") or name in PROVIDER_ENV or name == "REDIS_URL"
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that read settings in-process see only what they set themselves."""
+    for name in [name for name in os.environ if _outside_settings(name)]:
+        monkeypatch.delenv(name)
+
+
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a CLI subprocess using `home`, with no provider configured unless given."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_") and k not in PROVIDER_ENV}
+    env = {k: v for k, v in os.environ.items() if not _outside_settings(k)}
     env["REELFORGE_HOME"] = str(home)
     env.update(extra)
     return env

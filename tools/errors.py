@@ -11,12 +11,26 @@ class BadInput(ReelforgeError):
     """The request or a file it names cannot be used."""
 
 
+class InvalidField(BadInput):
+    """One field of a request is wrong; each door names the field its own way (a flag, a key, a field)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        """Keep the field's name and the neutral problem (what is wrong and what is accepted)."""
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
 class ToolUnavailable(ReelforgeError):
     """A binary, library or voice that the run needs cannot be loaded."""
 
 
 class Interrupted(ReelforgeError):
     """The run was stopped by Ctrl-C or SIGTERM; its checkpoints are intact."""
+
+
+class RunStopped(ReelforgeError):
+    """A node gave up because the run is being stopped (Ctrl-C, SIGTERM, a worker shutting down)."""
 
 
 class VerificationFailed(ReelforgeError):

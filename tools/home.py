@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,18 +37,29 @@ class RunBusy(ReelforgeError):
     """Another process is working on the same run."""
 
 
+LOCK_NAME = ".lock"
+# A reader checking whether a run is alive holds the lock for an instant; a starting run waits that out.
+_CONTENDED_WAIT_S = 1.0
+
+
 @contextmanager
 def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on a run folder so two processes never drive the same run."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(run_dir / ".lock", "a+")  # noqa: SIM115 - the handle must outlive this statement
+    handle = open(run_dir / LOCK_NAME, "a+")  # noqa: SIM115 - the handle must outlive this statement
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunBusy(
-                f"run {run_dir.name} is being worked on by another process; wait for it or stop it first"
-            ) from None
+        deadline = time.monotonic() + _CONTENDED_WAIT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunBusy(
+                        f"run {run_dir.name} is being worked on by another process; "
+                        "wait for it or stop it first"
+                    ) from None
+                time.sleep(0.05)
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -55,3 +67,22 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+def run_lock_held(run_dir: Path) -> bool | None:
+    """Whether a live process holds the run folder's lock; None when no process ever took it here.
+
+    The kernel drops a flock when its process dies, so a run whose process was killed reads as not held
+    at once, on this machine and on a shared home alike.
+    """
+    try:
+        handle = open(run_dir / LOCK_NAME, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        handle.close()
+    return False

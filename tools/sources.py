@@ -51,29 +51,27 @@ def read_source(path: Path | str) -> tuple[str, str]:
     """Return (title, plain text) of a .txt, .md or .html source file."""
     path = Path(path)
     if not path.exists():
-        raise BadInput(f"source file not found: {path}; check the path given to --source")
+        raise BadInput(f"source file not found: {path}; check the path")
     if path.is_dir():
-        raise BadInput(f"{path} is a directory, not a file; pass the {_ACCEPTED} files inside it to --source")
+        raise BadInput(f"{path} is a directory, not a file; give the {_ACCEPTED} files inside it")
     if not path.is_file():
         # Reading a FIFO or a device would block or never end.
-        raise BadInput(f"{path} is not a regular file; --source takes {_ACCEPTED} text files")
+        raise BadInput(f"{path} is not a regular file; sources are {_ACCEPTED} text files")
     kind = _KINDS.get(path.suffix.lower())
     if kind is None:
         shown = path.suffix or "no extension"
-        raise BadInput(
-            f"{path} has an unsupported extension ({shown}); --source takes {_ACCEPTED} text files"
-        )
+        raise BadInput(f"{path} has an unsupported extension ({shown}); sources are {_ACCEPTED} text files")
     size = path.stat().st_size
     if size > MAX_SOURCE_BYTES:
         raise BadInput(
-            f"{path} is {size / 1_048_576:.1f} MB; --source files must be at most 5 MB, so pass an excerpt"
+            f"{path} is {size / 1_048_576:.1f} MB; a source must be at most 5 MB, so give an excerpt"
         )
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_SOURCE_BYTES + 1)
     except PermissionError:
         raise BadInput(
-            f"cannot read {path}: permission denied; fix its permissions or pass another file"
+            f"cannot read {path}: permission denied; fix its permissions or give another file"
         ) from None
     except OSError as err:
         raise BadInput(f"cannot read {path}: {err.strerror or err}; check the file and try again") from None
@@ -86,7 +84,7 @@ def read_source(path: Path | str) -> tuple[str, str]:
     else:
         heading, text = _plain_text(raw)
     if not any(ch.isalnum() for ch in text):
-        raise BadInput(f"{path} has no readable text; --source needs a file with sentences in it")
+        raise BadInput(f"{path} has no readable text; a source needs sentences in it")
     title = heading or _stem_title(path)
     return title, text
 
@@ -106,7 +104,7 @@ def _decode(data: bytes, path: Path) -> str:
             continue
         if _looks_like_text(text):
             return text
-    raise BadInput(f"{path} looks binary; --source takes {_ACCEPTED} text files saved as UTF-8")
+    raise BadInput(f"{path} looks binary; sources are {_ACCEPTED} text files saved as UTF-8")
 
 
 def _looks_like_text(text: str) -> bool:

@@ -11,9 +11,9 @@ from graph.router_config import load_router_settings
 from state import Context, JobRequest
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
-from tools.models.ledger import UsageLedger
 from tools.models.service import ModelRouter
 from tools.speech import VoiceShelf
+from tools.storage.sqlite_ledger import UsageLedger
 
 
 def _context(tmp_path: Path, max_revisions: int = 2) -> Context:

@@ -24,8 +24,8 @@ def _assert_clean_failure(result, home: Path, needle: str, code: int = 2) -> Non
     [
         (["   "], "topic is empty"),
         (["x" * 501], "keep it under 500"),
-        (["coffee", "--duration", "5"], "--duration between 10 and 600"),
-        (["coffee", "--duration", "601"], "--duration between 10 and 600"),
+        (["coffee", "--duration", "5"], "--duration: duration 5 s is out of range; use 10 to 600 seconds"),
+        (["coffee", "--duration", "601"], "--duration: duration 601 s is out of range"),
         (["coffee", "--aspect", "4:3"], "unknown aspect '4:3'"),
         (["coffee", "--lang", "fr"], "unknown language 'fr'"),
         (["coffee", "--voice", "bob"], "unknown voice 'bob'"),

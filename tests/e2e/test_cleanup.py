@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tools.home import run_lock
 
 pytestmark = pytest.mark.slow
 
@@ -98,16 +99,27 @@ def test_removes_folder_checkpoints_and_row_and_keeps_the_gallery(home):
 
 def test_keep_published_and_running_runs_are_never_touched(home):
     index(home, "UPDATE runs SET updated_at = ?, status = 'running' WHERE run_id = 'new'", LONG_AGO)
-    kept = run_cli(home, "cleanup", "--older-than", "1d", "--keep-published", "--json")
-    assert kept.code == 0, kept.stderr
-    assert (kept.json()["runs"], kept.json()["kept_published"]) == ([], ["old"])
-    assert run_ids(home) == ["new", "old"]
+    # The test plays the live process running 'new': it holds the run folder's lock, as a run does.
+    with run_lock(home / "runs" / "new"):
+        kept = run_cli(home, "cleanup", "--older-than", "1d", "--keep-published", "--json")
+        assert kept.code == 0, kept.stderr
+        assert (kept.json()["runs"], kept.json()["kept_published"]) == ([], ["old"])
+        assert run_ids(home) == ["new", "old"]
 
-    # An unpublished old run goes even with --keep-published; a running one never does.
-    shutil.rmtree(home / "gallery" / "old")
-    removed = run_cli(home, "cleanup", "--older-than", "1d", "--keep-published", "--json")
-    assert [r["run_id"] for r in removed.json()["runs"]] == ["old"]
-    assert run_ids(home) == ["new"] and (home / "runs" / "new").is_dir()
+        # An unpublished old run goes even with --keep-published; a running one never does.
+        shutil.rmtree(home / "gallery" / "old")
+        removed = run_cli(home, "cleanup", "--older-than", "1d", "--keep-published", "--json")
+        assert [r["run_id"] for r in removed.json()["runs"]] == ["old"]
+        assert run_ids(home) == ["new"] and (home / "runs" / "new").is_dir()
+
+
+def test_a_run_marked_running_whose_process_is_gone_is_cleaned_up_like_a_stopped_one(home):
+    index(home, "UPDATE runs SET updated_at = ?, status = 'running' WHERE run_id = 'new'", LONG_AGO)
+    listed = run_cli(home, "runs", "--json").json()
+    assert {row["run_id"]: row["status"] for row in listed}["new"] == "stopped"
+    removed = run_cli(home, "cleanup", "--older-than", "1d", "--json")
+    assert sorted(r["run_id"] for r in removed.json()["runs"]) == ["new", "old"]
+    assert run_ids(home) == []
 
 
 def test_table_and_bad_option(home):

@@ -91,7 +91,7 @@ def test_sigterm_stops_cleanly_and_the_run_resumes(home):
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr.decode()
     assert "reelforge resume stopped" in stderr.decode()
-    assert run_cli(home, "show", "stopped", "--json").json()["status"] == "interrupted"
+    assert run_cli(home, "show", "stopped", "--json").json()["status"] == "stopped"
     resumed = run_cli(home, "resume", "stopped", "--json")
     assert resumed.code == 0, resumed.stderr
     assert Path(resumed.json()["video"]).is_file()

@@ -53,8 +53,8 @@ def test_twice_for_one_date_makes_each_video_once(home):
     for entry in report["items"]:
         assert Path(entry["video"]).is_file()
     # The index keeps each run's thread, and `show` finds the finished checkpoint there.
-    indexed = {r["run_id"]: r["thread_id"] for r in run_cli(home, "runs", "--json").json()}
-    assert indexed == {e["run_id"]: e["thread_id"] for e in report["items"]}
+    listed = {r["run_id"]: r["status"] for r in run_cli(home, "runs", "--json").json()}
+    assert listed == {e["run_id"]: "done" for e in report["items"]}
     shown = run_cli(home, "show", f"daily-{DAY}-how-bees-dance", "--json").json()
     assert (shown["status"], shown["thread_id"], shown["next"]) == ("done", f"daily:{DAY}:how-bees-dance", [])
     lines = {e["run_id"]: len(read_journal(home / "runs" / e["run_id"])) for e in report["items"]}
@@ -117,7 +117,8 @@ def test_a_crashed_item_is_resumed_by_the_next_run(home, tmp_path):
     finished = finished_nodes(run_dir)
     assert "video_production.render_scenes" not in finished, "the kill came too late to test anything"
     starts_before = node_starts(run_dir)
-    assert run_cli(home, "show", run_id, "--json").json()["status"] == "running"
+    # The index still says running, but its process is gone: every door reports it stopped.
+    assert run_cli(home, "show", run_id, "--json").json()["status"] == "stopped"
 
     result = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
     assert result.code == 0, result.stderr
@@ -132,17 +133,19 @@ def test_a_crashed_item_is_resumed_by_the_next_run(home, tmp_path):
 
 def test_an_item_another_process_is_running_is_left_alone(home, tmp_path):
     from tools.home import run_lock
-    from tools.run_index import RunIndex
+    from tools.storage.sqlite_run_index import RunIndex
 
     plan = write_plan(tmp_path, item("busy bees"))
     run_id = f"daily-{DAY}-busy-bees"
     home.joinpath("runs").mkdir()
-    RunIndex(home / "index.sqlite").create(run_id, f"daily:{DAY}:busy-bees", "busy bees", {})
+    RunIndex(home / "index.sqlite").create(
+        run_id, f"daily:{DAY}:busy-bees", "busy bees", {}, status="running"
+    )
     with run_lock(home / "runs" / run_id):
         result = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
     assert result.code == 1, result.stderr
     (entry,) = result.json()["items"]
-    assert entry["outcome"] == "failed" and "being worked on by another process" in entry["error"]
+    assert entry["outcome"] == "failed" and "is running on another process" in entry["error"]
     assert RunIndex(home / "index.sqlite").get(run_id).status == "running"
     assert read_journal(home / "runs" / run_id) == []
 
@@ -169,7 +172,7 @@ def test_bad_date(home, tmp_path, day):
         ('time = "0 6 * *"\n' + item("x"), "has 4 fields"),
         (item("x") + item("X"), "two items have the slug 'x'"),
         ('[[items]]\nvoice = "espeak"\n', "needs a topic or a source"),
-        (item("x").replace("duration = 10", "duration = 5"), "set duration between 10 and 600"),
+        (item("x").replace("duration = 10", "duration = 5"), "duration 5 s is out of range; use 10 to 600"),
     ],
     ids=["unknown-key", "bad-cron", "duplicate-slug", "no-topic", "bad-duration"],
 )

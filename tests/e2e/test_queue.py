@@ -140,18 +140,16 @@ def test_a_bad_checkpoint_ttl_is_one_line(home):
 
 def test_a_thread_another_process_holds_is_busy_after_waiting_out_the_ttl(home, volatile_redis):
     url = volatile_redis.url_for_db(7)
-    made = run_cli(home, "--redis", url, "make", "coffee", "--duration", "10", "--voice", "espeak", "--queue")
-    assert made.code == 0, made.stderr
-    run_id = made.stdout.split()[2].rstrip(";")
     client = redis.Redis.from_url(url)
     try:
-        # A live holder keeps renewing; here the test plays it, renewing more often than the TTL.
-        client.set(f"reelforge:lock:thread:make:{run_id}", "worker@elsewhere:42", px=60_000)
+        # A live holder keeps renewing; here the test plays it, holding far longer than the TTL.
+        client.set("reelforge:lock:thread:make:held", "worker@elsewhere:42", px=60_000)
         started = time.monotonic()
-        result = run_cli(home, "--redis", url, "resume", run_id, "--json", REELFORGE_LOCK_TTL_S="1")
+        args = ("make", "coffee", "--duration", "10", "--voice", "espeak", "--run-id", "held", "--json")
+        result = run_cli(home, "--redis", url, *args, REELFORGE_LOCK_TTL_S="1")
         assert time.monotonic() - started >= 3, "it waited for a dead holder's lock to expire first"
     finally:
         client.close()
     assert result.code == 1, result.stderr
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"error: thread make:{run_id} is being run by worker@elsewhere:42"), last
+    assert last.startswith("error: thread make:held is being run by worker@elsewhere:42"), last

@@ -142,7 +142,7 @@ def test_a_killed_workers_job_finishes_on_the_other_worker_without_rerunning_fin
     assert after["video_production.render_scenes"] == starts_before["video_production.render_scenes"] + 1
     assert after["publishing.publish_gallery"] == 1
 
-    m = measure(Path(shown["video"]))
+    m = measure(Path(shown["video"]["path"]))
     assert (m.video_codec, m.audio_codec, m.fps) == ("h264", "aac", 30.0)
     assert abs(m.duration_s - 30) <= 30 * 0.15
     assert abs(m.integrated_lufs - (-14)) <= 1.5

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.daily_plan import NO_PLAN, load_plan
+from graph.daily_plan import NO_PLAN
+from graph.daily_plan import load_plan as load_plan_of
+from graph.settings import load_settings
+from state.daily_plan import DailyPlan
 from tools.errors import BadInput
 
 ONE_ITEM = '[[daily.items]]\ntopic = "how bees dance"\n'
@@ -16,6 +19,11 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def load_plan(home: Path, plan_file: Path | None = None) -> DailyPlan:
+    """The plan as a command in `home` reads it: settings first (reelforge.toml), then the plan."""
+    return load_plan_of(load_settings(home=home), plan_file)
 
 
 def bad(home: Path, plan_file: Path | None = None) -> str:
@@ -84,9 +92,12 @@ def test_no_plan_anywhere(home):
         ),
         (
             ONE_ITEM + "duration = 5\n",
-            ["[[daily.items]] #1: duration 5 s", "set duration between 10 and 600"],
+            ["[[daily.items]] #1: duration 5 s", "use 10 to 600 seconds"],
         ),
-        (ONE_ITEM + 'aspect = "4:3"\n', ["[[daily.items]] #1 aspect: unknown aspect '4:3'", "for aspect"]),
+        (
+            ONE_ITEM + 'aspect = "4:3"\n',
+            ["[[daily.items]] #1 aspect: unknown aspect '4:3'", "choose one of 9:16"],
+        ),
         (ONE_ITEM + 'duration = "ten"\n', ["[[daily.items]] #1 duration:", "integer"]),
         ("[daily]\n", ["[[daily.items]]", "has no items"]),
         ("daily = 3\n", ["daily must be a table"]),

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from graph.router_config import config_path, load_router_settings
+from graph.config_file import config_path
+from graph.router_config import load_router_settings
 from state.model_settings import DEFAULT_ORDER, DEFAULT_PRICES, PREMIUM_PRICE, Price
 from tools.errors import BadInput
 

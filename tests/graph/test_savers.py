@@ -16,11 +16,12 @@ from typing import Annotated, Any
 import pytest
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, Send, interrupt
 from typing_extensions import TypedDict
 
-from graph.checkpointer import open_sqlite_saver
+from graph.services import sqlite_connection
 from tests.redis_server import RedisServer
 from tools.storage import AsyncRedisSaver, RedisSaver
 
@@ -77,8 +78,13 @@ def open_saver(kind: str, tmp_path: Path, redis_url: str | None) -> Iterator[Bas
     if kind == "memory":
         yield InMemorySaver()
     elif kind == "sqlite":
-        with open_sqlite_saver(tmp_path / "checkpoints.sqlite") as saver:
+        conn = sqlite_connection(tmp_path / "checkpoints.sqlite")
+        try:
+            saver = SqliteSaver(conn)
+            saver.setup()
             yield saver
+        finally:
+            conn.close()
     else:
         assert redis_url is not None
         with RedisSaver.from_url(redis_url) as saver:

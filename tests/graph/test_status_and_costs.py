@@ -21,6 +21,7 @@ import pytest
 
 from graph.model_status import cost_report
 from graph.router_config import load_router_settings
+from graph.services import Services
 from graph.settings import Settings
 from state.model_calls import Routed, SpeechRequest
 from tests.conftest import CliResult, run_cli
@@ -29,8 +30,9 @@ from tests.servers.coqui import CoquiServer
 from tests.servers.harness import refused_url
 from tests.servers.ollama import OllamaServer
 from tests.servers.openai import OpenAIServer
-from tools.models.ledger import HealthRecord, UsageLedger, UsageRecord
 from tools.models.service import ModelRouter
+from tools.storage.ledger_records import HealthRecord, UsageRecord
+from tools.storage.sqlite_ledger import UsageLedger
 
 # Rich wraps at 80 columns when stdout is not a terminal; a wide console keeps each table line whole.
 WIDE = {"COLUMNS": "200"}
@@ -267,8 +269,8 @@ def test_cost_report_matches_by_hand_for_every_grouping_and_period(
     background: Background, by: str, since: str
 ):
     # The rest of the grid, in-process through the function the command calls (a CLI call costs seconds).
-    settings = Settings(home=background.costs_home, min_free_bytes=0)
-    report = cost_report(settings, background.iso if since == "iso" else since, by)  # type: ignore[arg-type]
+    services = Services(Settings(home=background.costs_home))
+    report = cost_report(services, background.iso if since == "iso" else since, by)  # type: ignore[arg-type]
     assert_report(report, by, since, background.days)
 
 

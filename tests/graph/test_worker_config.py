@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from celery.schedules import crontab
 
-from graph.settings import Settings
+from graph.settings import load_settings
 from graph.worker import DAILY_TASK, HEALTH_TASK, RUN_TASK, beat_schedule, broker_url, build_app
 
 
@@ -18,7 +18,7 @@ def test_the_broker_is_the_next_database_of_the_same_redis():
 
 def test_the_app_acks_late_rejects_on_worker_loss_and_prefetches_one(tmp_path, monkeypatch):
     monkeypatch.setenv("REELFORGE_VISIBILITY_TIMEOUT_S", "600")
-    app = build_app(Settings(home=tmp_path, min_free_bytes=0, redis_url="redis://127.0.0.1:6379/2"))
+    app = build_app(load_settings(home=tmp_path, redis_url="redis://127.0.0.1:6379/2"))
     conf = app.conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1

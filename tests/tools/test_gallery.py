@@ -26,12 +26,6 @@ SRT = "1\n00:00:00,000 --> 00:00:02,500\nHello there\n\n2\n00:00:02,500 --> 00:0
 T0 = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _no_gallery_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's $REELFORGE_GALLERY_URL from changing what the tests expect."""
-    monkeypatch.delenv("REELFORGE_GALLERY_URL", raising=False)
-
-
 def make_sources(folder: Path, payload: bytes = b"\x00\x00\x00\x18ftypmp42fake-video") -> dict[str, Path]:
     """Write tiny stand-ins for a run's video, thumbnail and subtitles; the publisher only copies bytes."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -169,7 +163,7 @@ def test_feed_is_rss_with_enclosure_matching_file(tmp_path: Path) -> None:
     assert enclosure.get("url") == video.absolute().as_uri()
 
 
-def test_base_url_from_argument_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_from_the_argument(tmp_path: Path) -> None:
     gallery = tmp_path / "gallery"
     src = make_sources(tmp_path / "run")
     pub = publish(gallery, "daily:2026-11-22:coffee", src, now=T0, base_url="https://videos.example/g/")
@@ -179,11 +173,10 @@ def test_base_url_from_argument_and_environment(tmp_path: Path, monkeypatch: pyt
     assert enclosure.get("url") == "https://videos.example/g/daily%3A2026-11-22%3Acoffee/video.mp4"
     assert pub["url"] == "https://videos.example/g/#daily:2026-11-22:coffee"
 
-    monkeypatch.setenv("REELFORGE_GALLERY_URL", "https://env.example")
-    rebuild_gallery(gallery)
+    rebuild_gallery(gallery, "https://other.example/")
     (item,) = feed_items(gallery)
     enclosure = item.find("enclosure")
-    assert enclosure is not None and str(enclosure.get("url")).startswith("https://env.example/daily%3A")
+    assert enclosure is not None and str(enclosure.get("url")).startswith("https://other.example/daily%3A")
 
 
 def test_colon_run_id_gets_relative_urls_that_are_not_schemes(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def test_missing_music_is_bad_input(tmp_path: Path, ffmpeg: str) -> None:
     with pytest.raises(BadInput) as info:
         build_soundtrack([(voice, 0.0)], 2.0, tmp_path / "x.wav", ffmpeg, music=missing)
     message = str(info.value)
-    assert message == f"music file not found: {missing}; pass an existing audio file to --music"
+    assert message == f"music file not found: {missing}; give an existing audio file"
     assert not (tmp_path / "x.wav").exists()
 
 

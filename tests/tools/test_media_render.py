@@ -199,13 +199,25 @@ def test_crossfade_blends_neighbouring_scenes(rendered: Rendered) -> None:
     assert mixed < 0.6 * np.abs(middle - after).mean()
 
 
-def test_progress_is_reported_and_throttled(rendered: Rendered) -> None:
+def test_progress_is_reported_before_every_frame_and_at_the_end(rendered: Rendered) -> None:
     calls = rendered.calls
-    assert calls
-    assert calls == sorted(calls)
-    assert calls[-1] == 1.0
-    assert 0.0 <= calls[0] < 0.5
-    assert len(calls) <= 20 * rendered.wall + 2
+    frames = round(3.4 * FPS)
+    assert calls == [k / frames for k in range(frames)] + [1.0]
+
+
+def test_progress_can_stop_the_render_and_leaves_no_file(tmp_path: Path) -> None:
+    class Stop(Exception):
+        pass
+
+    def stop_at_half(fraction: float) -> None:
+        if fraction >= 0.5:
+            raise Stop
+
+    segments = [Segment(card(tmp_path / "a.png", W, H, 1), 0.0, 1.0, "zoom_in")]
+    out = tmp_path / "out" / "video.mp4"
+    with pytest.raises(Stop):
+        render_video(segments, [], soundtrack(tmp_path / "st.wav", 1.0), out, W, H, progress=stop_at_half)
+    assert not out.exists() and not list(out.parent.iterdir())
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1080, 1080)])

@@ -166,13 +166,10 @@ def test_unreadable_files_fail_verification(tmp_path: Path) -> None:
         probe_video(tmp_path / "missing.mp4")
 
 
-def test_reelforge_ffmpeg_pointing_nowhere_says_how_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_reelforge_ffmpeg_pointing_nowhere_says_how_to_install(tmp_path: Path) -> None:
     missing = tmp_path / "no-ffmpeg"
-    monkeypatch.setenv("REELFORGE_FFMPEG", str(missing))
     with pytest.raises(ToolUnavailable) as info:
-        find_ffmpeg()
+        find_ffmpeg(str(missing))
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith(f"ffmpeg could not be loaded from {missing}: ")
@@ -180,17 +177,15 @@ def test_reelforge_ffmpeg_pointing_nowhere_says_how_to_install(
 
     not_executable = tmp_path / "ffmpeg"
     not_executable.write_text("#!/bin/sh\nexit 0\n")
-    monkeypatch.setenv("REELFORGE_FFMPEG", str(not_executable))
     with pytest.raises(ToolUnavailable, match="not executable"):
-        find_ffmpeg()
+        find_ffmpeg(str(not_executable))
     not_executable.chmod(0o755)  # runs, but is not ffmpeg
     with pytest.raises(ToolUnavailable, match="without an ffmpeg banner"):
-        find_ffmpeg()
+        find_ffmpeg(str(not_executable))
 
 
-def test_reelforge_ffmpeg_override_is_used(monkeypatch: pytest.MonkeyPatch, ffmpeg: str) -> None:
-    monkeypatch.setenv("REELFORGE_FFMPEG", ffmpeg)
-    assert find_ffmpeg() == ffmpeg
+def test_reelforge_ffmpeg_override_is_used(ffmpeg: str) -> None:
+    assert find_ffmpeg(ffmpeg) == ffmpeg
 
 
 def test_a_failing_ffmpeg_run_raises_one_line(tmp_path: Path, ffmpeg: str) -> None:

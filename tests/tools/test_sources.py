@@ -107,7 +107,7 @@ def test_missing_file(tmp_path):
     missing = tmp_path / "nope.md"
     with pytest.raises(BadInput) as caught:
         read_source(missing)
-    assert str(caught.value) == f"source file not found: {missing}; check the path given to --source"
+    assert str(caught.value) == f"source file not found: {missing}; check the path"
 
 
 def test_directory(tmp_path):
@@ -124,7 +124,7 @@ def test_binary(tmp_path, data):
     path.write_bytes(data)
     with pytest.raises(BadInput) as caught:
         read_source(path)
-    assert str(caught.value).startswith(f"{path} looks binary; --source takes .txt, .md or .html text files")
+    assert str(caught.value).startswith(f"{path} looks binary; sources are .txt, .md or .html text files")
 
 
 @pytest.mark.parametrize(

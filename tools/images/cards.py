@@ -101,12 +101,17 @@ def contrast_ratio(first: RGB, second: RGB) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
-def palette_for(style: str, index: int, title: str) -> Palette:
-    """The palette of scene `index`: consecutive scenes always differ, and each video starts elsewhere."""
+def palette_for(style: str, index: int, title: str, take: int = 0) -> Palette:
+    """The palette of scene `index`: consecutive scenes always differ, and each video starts elsewhere.
+
+    A later `take` moves at least two places along, so it still differs from both neighbours' palettes.
+    """
     if style not in PALETTES:
         raise BadInput(f"unknown card style '{style}'; use one of: {', '.join(STYLES)}")
     palettes = PALETTES[style]
     offset = zlib.crc32(title.encode("utf-8")) % len(palettes)
+    if take:
+        offset += 2 + (take - 1) % max(1, len(palettes) - 3)
     return palettes[(index - 1 + offset) % len(palettes)]
 
 
@@ -281,9 +286,13 @@ def render_card(
     height: int,
     out_path: Path,
     kind: str = "scene",
+    take: int = 0,
 ) -> Path:
-    """Render one scene card as a PNG of exactly width x height and write it atomically."""
-    palette = palette_for(style, index, title)
+    """Render one scene card as a PNG of exactly width x height and write it atomically.
+
+    A later `take` of the same scene gets another palette and backdrop, so a regenerated card looks new.
+    """
+    palette = palette_for(style, index, title, take)
     if kind not in KINDS:
         raise BadInput(f"unknown card kind '{kind}'; use one of: {', '.join(KINDS)}")
     if width < 32 or height < 32:
@@ -304,7 +313,7 @@ def render_card(
     caption_top = round(height * (1 - CAPTION_ZONE))
 
     layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    _decorate(layer, (index - 1) % 4, palette, max(index, 0), caption_top, kind)
+    _decorate(layer, (index - 1 + take) % 4, palette, max(index, 0), caption_top, kind)
     image.alpha_composite(layer)
     draw = ImageDraw.Draw(image)
 

@@ -58,7 +58,7 @@ def build_soundtrack(
         if offset < 0:
             raise BadInput(f"narration clip {path} starts at {offset:g} s; clip offsets must be >= 0")
     if music is not None and not Path(music).is_file():
-        raise BadInput(f"music file not found: {music}; pass an existing audio file to --music")
+        raise BadInput(f"music file not found: {music}; give an existing audio file")
 
     voice_lufs = _estimate_voice_lufs([path for path, _ in clips])
     if voice_lufs <= _SILENT_LUFS:
@@ -81,7 +81,7 @@ def build_soundtrack(
             measured = _premix(ffmpeg, clips, premix, n_samples, gain, music, music_gain, target_lufs)
             loudness = measured["input_i"]
             if loudness <= _SILENT_LUFS:
-                raise VerificationFailed("the mixed soundtrack is silent; check the narration and --music")
+                raise VerificationFailed("the mixed soundtrack is silent; check the narration and the music")
             # loudnorm stays linear only if its gain keeps the true peak under the ceiling; lowering is
             # always fine, raising is limited by the headroom the limiter left.
             if target_lufs - loudness <= _TRUE_PEAK - measured["input_tp"] - 0.05:
@@ -150,7 +150,7 @@ def _mean_volume(ffmpeg: str, path: Path, seconds: float) -> float:
     stderr = run_ffmpeg(ffmpeg, args)
     found = re.findall(r"mean_volume:\s*(-?[\d.]+|-inf) dB", stderr)
     if not found or found[-1] == "-inf":
-        raise BadInput(f"music file {path} has no audible audio; pass a different file to --music")
+        raise BadInput(f"music file {path} has no audible audio; give a different file")
     return float(found[-1])
 
 

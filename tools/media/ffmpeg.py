@@ -33,9 +33,9 @@ class FfmpegFailed(ReelforgeError):
     """An ffmpeg run exited non-zero; the message carries its last meaningful stderr line."""
 
 
-def find_ffmpeg() -> str:
-    """Return a working ffmpeg path: $REELFORGE_FFMPEG if set, else imageio-ffmpeg's bundled binary."""
-    override = os.environ.get("REELFORGE_FFMPEG", "").strip()
+def find_ffmpeg(override: str | None = None) -> str:
+    """Return a working ffmpeg path: `override` (REELFORGE_FFMPEG) if given, else imageio-ffmpeg's binary."""
+    override = (override or "").strip()
     if override:
         path = override
     else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,7 +28,6 @@ _MAX_ZOOM = 1.08
 _PAN_ZOOM = 1.08  # pans run across a slightly enlarged image so the edges never come into view
 _PAN_USE = 0.9  # share of the available slack a pan travels; the rest keeps the reflect border unused
 _SIDE_MARGIN = 0.06
-_PROGRESS_EVERY_S = 0.05
 
 # BT.709 luma weights; limited ("tv") range puts Y in 16..235 and Cb/Cr in 16..240.
 _KR, _KB = 0.2126, 0.0722
@@ -478,7 +476,11 @@ def render_video(
     preset: str = "veryfast",
     progress: Callable[[float], None] | None = None,
 ) -> Path:
-    """Render segments with motion, crossfades and burned-in captions to an H.264/AAC MP4, atomically."""
+    """Render segments with motion, crossfades and burned-in captions to an H.264/AAC MP4, atomically.
+
+    `progress` is called with the fraction done before each frame; it may raise to stop the render, and
+    then no file is left at `out_path`.
+    """
     _validate(segments, width, height, fps)
     if not Path(soundtrack).is_file():
         raise BadInput(f"soundtrack not found: {soundtrack}; build the soundtrack before rendering")
@@ -509,7 +511,6 @@ def render_video(
             audio_packets = _encode_audio(sound, audio)
             del audio
             next_audio = 0
-            last_report = 0.0
             for k in range(n_frames):
                 buffer = composer.frame(k)
                 # Zero-copy: libx264 copies the picture inside encode(), so the buffer can be reused after.
@@ -523,10 +524,8 @@ def render_video(
                 while next_audio < len(audio_packets) and _packet_time(audio_packets[next_audio]) <= horizon:
                     container.mux(audio_packets[next_audio])
                     next_audio += 1
-                now = time.monotonic()
-                if progress is not None and now - last_report >= _PROGRESS_EVERY_S:
+                if progress is not None:
                     progress(k / n_frames)
-                    last_report = now
             container.mux(video.encode(None))
             container.mux(audio_packets[next_audio:])
         finally:

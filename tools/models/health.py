@@ -9,8 +9,8 @@ import structlog
 
 from state.model_calls import CAPABILITIES, TIER_RANK
 from state.model_settings import RouterSettings
-from tools.models.ledger import HealthRecord
 from tools.models.registry import providers_for
+from tools.storage.ledger_records import HealthRecord
 from tools.storage.protocols import LedgerStore
 
 log = structlog.get_logger("reelforge.health")

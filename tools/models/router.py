@@ -26,9 +26,9 @@ from tools.models.base import Provider
 from tools.models.cooldown import Cooldowns
 from tools.models.failures import RETRYABLE, AllProvidersFailed, Attempt, ProviderError
 from tools.models.http_failures import failure_for_exception
-from tools.models.ledger import UsageRecord
 from tools.models.media_checks import normalise_image, normalise_speech, wav_seconds
 from tools.models.pricing import gpu_cost, price_call
+from tools.storage.ledger_records import UsageRecord
 from tools.storage.protocols import LedgerStore
 
 log = structlog.get_logger("reelforge.router")

@@ -9,9 +9,9 @@ from typing import Any
 from state.model_calls import ImageRequest, Routed, SpeechRequest, TextRequest
 from state.model_settings import PROVIDER_TIERS, Price, RouterSettings
 from tools.models.cooldown import Cooldowns
-from tools.models.ledger import UsageRecord
 from tools.models.registry import providers_for
 from tools.models.router import Reachability, Router, Slot
+from tools.storage.ledger_records import UsageRecord
 from tools.storage.protocols import LedgerStore
 
 

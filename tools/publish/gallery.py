@@ -23,11 +23,10 @@ from tools.errors import BadInput
 from tools.files import atomic_path, sha256_file, write_text_atomic
 from tools.lenient import as_number
 
-__all__ = ["GALLERY_URL_ENV", "list_gallery", "publish_to_gallery", "rebuild_gallery", "srt_to_vtt"]
+__all__ = ["list_gallery", "publish_to_gallery", "rebuild_gallery", "srt_to_vtt"]
 
 logger = logging.getLogger(__name__)
 
-GALLERY_URL_ENV = "REELFORGE_GALLERY_URL"
 
 VIDEO = "video.mp4"
 THUMBNAIL = "thumbnail.jpg"
@@ -150,9 +149,8 @@ def _check_run_id(run_id: str) -> None:
 
 
 def _resolve_base_url(base_url: str | None) -> str | None:
-    """Prefer the argument, then $REELFORGE_GALLERY_URL; an empty value means 'not served'."""
-    value = base_url if base_url is not None else os.environ.get(GALLERY_URL_ENV, "")
-    value = value.strip().rstrip("/")
+    """The served base URL without a trailing slash; None or an empty value means 'not served'."""
+    value = (base_url or "").strip().rstrip("/")
     return value or None
 
 

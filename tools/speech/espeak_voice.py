@@ -31,6 +31,10 @@ _CHARS_UTF8 = 1
 _EVENT_LIST_TERMINATED = 0
 _EVENT_SENTENCE = 2
 _RATE = 1
+_PITCH = 3
+# espeak-ng's default pitch, and how each later take shifts it: the same words, audibly a new take.
+_BASE_PITCH = 50
+_TAKE_PITCH_SHIFTS = (0, 8, -8, 14, -14)
 _BUFFER_MS = 500  # longer buffers mean fewer round trips into Python per second of speech
 
 # espeak-ng writes exact digital silence in its pauses; anything louder than this is speech.
@@ -258,16 +262,30 @@ class EspeakSynthesizer:
         with _LOCK:
             self.sample_rate: int = _engine().sample_rate
 
-    def synthesize(self, text: str, out_path: Path) -> SpeechResult:
-        """Speak `text` into a mono 16-bit WAV at `out_path`, timing each sentence from espeak-ng's events."""
+    def synthesize(self, text: str, out_path: Path, take: int = 0) -> SpeechResult:
+        """Speak `text` into a mono 16-bit WAV at `out_path`, timing each sentence from espeak-ng's events.
+
+        espeak-ng always says the same words the same way, so each later `take` shifts the pitch a little.
+        """
         import numpy as np
 
         spoken = prepare_text(text)
         data = spoken.text.encode("utf-8") + b"\x00"
+        pitch = (
+            _BASE_PITCH
+            + _TAKE_PITCH_SHIFTS[take % len(_TAKE_PITCH_SHIFTS)]
+            + 2 * (take // len(_TAKE_PITCH_SHIFTS))
+        )
         with _LOCK:
             engine = _engine()
             engine.pcm, engine.sentences = [], []
-            status = engine.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            engine.lib.espeak_SetParameter(_PITCH, pitch, 0)
+            try:
+                status = engine.lib.espeak_Synth(
+                    data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+                )
+            finally:
+                engine.lib.espeak_SetParameter(_PITCH, _BASE_PITCH, 0)
             pcm, marks = b"".join(engine.pcm), engine.sentences
             engine.pcm, engine.sentences = [], []
         if status != 0:

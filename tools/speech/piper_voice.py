@@ -38,8 +38,11 @@ class PiperSynthesizer:
         self._voice = _load_joe()
         self.sample_rate: int = self._voice.config.sample_rate
 
-    def synthesize(self, text: str, out_path: Path) -> SpeechResult:
-        """Speak `text` into a mono 16-bit WAV at `out_path`, with a short pause between sentences."""
+    def synthesize(self, text: str, out_path: Path, take: int = 0) -> SpeechResult:
+        """Speak `text` into a mono 16-bit WAV at `out_path`, with a short pause between sentences.
+
+        Piper's model samples noise on every call, so every synthesis is already a new `take`.
+        """
         import numpy as np
 
         spoken = prepare_text(text)

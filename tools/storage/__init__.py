@@ -1,21 +1,36 @@
-"""Durable storage on external servers: checkpoints, the run index and thread locks on plain Redis."""
+"""Durable storage: checkpoints, the run index, the usage ledger, run events and thread locks."""
 
-from tools.storage.protocols import LedgerStore, RunIndexStore
-from tools.storage.redis_checkpoints import DEFAULT_PREFIX, AsyncRedisSaver, RedisSaver
-from tools.storage.redis_connection import check_redis, persistence_warning, redact_url
-from tools.storage.redis_run_index import RedisRunIndex
-from tools.storage.thread_lock import ThreadLock, lock_history
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_PREFIX",
-    "AsyncRedisSaver",
-    "LedgerStore",
-    "RedisRunIndex",
-    "RedisSaver",
-    "RunIndexStore",
-    "ThreadLock",
-    "check_redis",
-    "lock_history",
-    "persistence_warning",
-    "redact_url",
-]
+import importlib
+from typing import Any
+
+# name → the module that defines it; imported on first use, so a machine without Redis never loads its client.
+_HOMES = {
+    "DEFAULT_PREFIX": "tools.storage.redis_checkpoints",
+    "AsyncRedisSaver": "tools.storage.redis_checkpoints",
+    "RedisSaver": "tools.storage.redis_checkpoints",
+    "EventLog": "tools.storage.protocols",
+    "LedgerStore": "tools.storage.protocols",
+    "RunIndexStore": "tools.storage.protocols",
+    "FileEventLog": "tools.storage.event_log",
+    "RedisEventLog": "tools.storage.redis_event_log",
+    "RunIndex": "tools.storage.sqlite_run_index",
+    "RedisRunIndex": "tools.storage.redis_run_index",
+    "UsageLedger": "tools.storage.sqlite_ledger",
+    "RedisUsageLedger": "tools.storage.redis_ledger",
+    "RunRecord": "tools.storage.run_records",
+    "RunExists": "tools.storage.run_records",
+    "ThreadLock": "tools.storage.thread_lock",
+    "lock_history": "tools.storage.thread_lock",
+    "check_redis": "tools.storage.redis_connection",
+    "persistence_warning": "tools.storage.redis_connection",
+    "redact_url": "tools.storage.redis_connection",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'tools.storage' has no attribute {name!r}")

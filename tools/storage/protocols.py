@@ -1,24 +1,40 @@
-"""The run index and usage ledger as protocols, so graph code can take SQLite or Redis alike."""
+"""The run index, usage ledger and event log as protocols: graph code takes SQLite, files or Redis alike."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from tools.models.ledger import CostRow, GroupBy, HealthRecord, UsageRecord
-from tools.run_index import RunRecord
+from state.events import EventDraft, RunEvent
+from tools.storage.ledger_records import CostRow, GroupBy, HealthRecord, UsageRecord
+from tools.storage.run_records import RunRecord
 
 
 class RunIndexStore(Protocol):
     """One record per run: what `runs`, `show` and the dashboard read."""
 
-    def create(self, run_id: str, thread_id: str, topic: str, job: dict[str, Any]) -> None:
-        """Add a new run in the running state; raise RunExists if the id is taken."""
+    def create(
+        self,
+        run_id: str,
+        thread_id: str,
+        topic: str,
+        job: dict[str, Any],
+        *,
+        status: str = "queued",
+        place: str = "local",
+    ) -> None:
+        """Add a new run; raise RunExists if the id is taken."""
         ...
 
     def set_status(
-        self, run_id: str, status: str, *, video: str | None = None, error: str | None = None
+        self,
+        run_id: str,
+        status: str,
+        *,
+        video: str | None = None,
+        error: str | None = None,
+        gate: str | None = None,
     ) -> None:
-        """Move a run to `status`, keeping the video path once one is known."""
+        """Move a run to `status`, keeping the video path once one is known; error and gate are replaced."""
         ...
 
     def get(self, run_id: str) -> RunRecord | None:
@@ -56,4 +72,20 @@ class LedgerStore(Protocol):
 
     def latest_health(self) -> dict[tuple[str, str], HealthRecord]:
         """The newest check of each (provider, capability)."""
+        ...
+
+
+class EventLog(Protocol):
+    """One run's events, numbered from 1 across all its attempts."""
+
+    def append(self, draft: EventDraft) -> RunEvent:
+        """Number, stamp and store one event; return it as stored."""
+        ...
+
+    def read(self, after: int = 0, wait_s: float = 0.0) -> list[RunEvent]:
+        """Events numbered above `after`, oldest first; wait up to `wait_s` for the first one."""
+        ...
+
+    def delete(self) -> None:
+        """Remove every event of the run."""
         ...

@@ -10,7 +10,7 @@ import redis
 from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
-from tools.run_index import STATUSES, RunExists, RunRecord
+from tools.storage.run_records import RunExists, RunRecord, check_status, stored_status
 
 
 def _now() -> str:
@@ -36,8 +36,17 @@ class RedisRunIndex:
     def _run_key(self, run_id: str) -> str:
         return f"{self.prefix}:run:{run_id}"
 
-    def create(self, run_id: str, thread_id: str, topic: str, job: dict[str, Any]) -> None:
-        """Add a new run in the running state; raise RunExists if the id is taken."""
+    def create(
+        self,
+        run_id: str,
+        thread_id: str,
+        topic: str,
+        job: dict[str, Any],
+        *,
+        status: str = "queued",
+        place: str = "local",
+    ) -> None:
+        """Add a new run; raise RunExists if the id is taken."""
         key = self._run_key(run_id)
         now = _now()
         seq = int(self.client.incr(self._seq_key))
@@ -46,7 +55,8 @@ class RedisRunIndex:
             "run_id": run_id,
             "thread_id": thread_id,
             "topic": topic,
-            "status": "running",
+            "status": check_status(status),
+            "place": place,
             "created_at": now,
             "updated_at": now,
             "job": json.dumps(job),
@@ -63,25 +73,33 @@ class RedisRunIndex:
         self.client.transaction(write, key)
 
     def set_status(
-        self, run_id: str, status: str, *, video: str | None = None, error: str | None = None
+        self,
+        run_id: str,
+        status: str,
+        *,
+        video: str | None = None,
+        error: str | None = None,
+        gate: str | None = None,
     ) -> None:
         """Move a run to `status`, keeping the video path once one is known; a missing run is left alone."""
-        if status not in STATUSES:
-            raise ValueError(f"unknown run status {status!r}")
         key = self._run_key(run_id)
-        fields: dict[FieldT, EncodableT] = {"status": status, "updated_at": _now()}
+        fields: dict[FieldT, EncodableT] = {"status": check_status(status), "updated_at": _now()}
         if video is not None:
             fields["video"] = video
+        # error and gate describe the current status only: absent means None.
         if error is not None:
             fields["error"] = error
+        if gate is not None:
+            fields["gate"] = gate
+        cleared = [name for name, value in (("error", error), ("gate", gate)) if value is None]
 
         def write(pipe: Pipeline) -> None:
             if not pipe.exists(key):
                 return
             pipe.multi()
             pipe.hset(key, mapping=fields)
-            if error is None:
-                pipe.hdel(key, "error")
+            if cleared:
+                pipe.hdel(key, *cleared)
 
         self.client.transaction(write, key)
 
@@ -121,16 +139,18 @@ class RedisRunIndex:
 def _record(found: dict[Any, Any]) -> RunRecord | None:
     if not found:
         return None
-    # `video` and `error` are absent while None; `member` is the run's entry in the sorted set.
+    # `video`, `error` and `gate` are absent while None; `member` is the run's entry in the sorted set.
     row = {_text(name): _text(value) for name, value in found.items()}
     return RunRecord(
         run_id=row["run_id"],
         thread_id=row["thread_id"],
         topic=row["topic"],
-        status=row["status"],
+        status=stored_status(row["status"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         job=json.loads(row["job"]),
         video=row.get("video"),
         error=row.get("error"),
+        place=row.get("place", "local"),
+        gate=row.get("gate"),
     )

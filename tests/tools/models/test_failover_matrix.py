@@ -21,8 +21,8 @@ from tests.servers.harness import refused_url
 from tests.servers.ollama import OllamaServer
 from tests.servers.openai import OpenAIServer
 from tools.models.failures import AllProvidersFailed
-from tools.models.ledger import UsageLedger
 from tools.models.service import ModelRouter
+from tools.storage.sqlite_ledger import UsageLedger
 
 KEY = "sk-matrix-test-key-0123456789"
 TIMEOUT_S = 1.0

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from tools.models.ledger import HealthRecord, UsageLedger, UsageRecord
-from tools.models.redis_ledger import RedisUsageLedger
+from tools.storage.ledger_records import HealthRecord, UsageRecord
 from tools.storage.protocols import LedgerStore
+from tools.storage.redis_ledger import RedisUsageLedger
+from tools.storage.sqlite_ledger import UsageLedger
 
 DAY1 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC).timestamp()
 DAY2 = datetime(2026, 1, 11, 9, 30, tzinfo=UTC).timestamp()

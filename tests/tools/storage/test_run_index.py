@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from tools import run_index as sqlite_module
-from tools.run_index import RunExists, RunIndex
 from tools.storage import redis_run_index as redis_module
+from tools.storage import sqlite_run_index as sqlite_module
 from tools.storage.protocols import RunIndexStore
 from tools.storage.redis_run_index import RedisRunIndex
+from tools.storage.run_records import RunExists
+from tools.storage.sqlite_run_index import RunIndex
 
 JOB = {"topic": "make coffee", "voice": {"name": "joe", "speed": 1.1}, "scenes": [1, 2, 3]}
 
@@ -52,7 +53,8 @@ def test_a_created_run_reads_back(index: RunIndexStore):
     record = index.get("make:coffee-3f2a")
     assert record is not None
     assert (record.run_id, record.thread_id, record.topic) == ("make:coffee-3f2a",) * 2 + ("make coffee",)
-    assert (record.status, record.video, record.error) == ("running", None, None)
+    assert (record.status, record.video, record.error) == ("queued", None, None)
+    assert (record.place, record.gate) == ("local", None)
     assert record.job == JOB
     assert record.created_at == record.updated_at
     assert index.list() == [record]
@@ -82,16 +84,28 @@ def test_set_status_keeps_the_video_once_known_and_clears_old_errors(
         "2026-01-10T12:05:00+00:00",
     )
     index.set_status("r1", "done", video="runs/r1/final.mp4")
-    index.set_status("r1", "interrupted")
+    index.set_status("r1", "stopped")
     record = index.get("r1")
     assert record is not None
-    assert (record.status, record.error, record.video) == ("interrupted", None, "runs/r1/final.mp4")
+    assert (record.status, record.error, record.video) == ("stopped", None, "runs/r1/final.mp4")
+
+
+def test_a_waiting_run_names_its_gate_until_it_moves_on(index: RunIndexStore):
+    index.create("r1", "t1", "topic", {}, status="queued", place="queue")
+    index.set_status("r1", "waiting", gate="script")
+    record = index.get("r1")
+    assert record is not None and (record.status, record.gate, record.place) == ("waiting", "script", "queue")
+    index.set_status("r1", "running")
+    record = index.get("r1")
+    assert record is not None and (record.status, record.gate) == ("running", None)
 
 
 def test_set_status_rejects_unknown_statuses_and_ignores_missing_runs(index: RunIndexStore):
     index.create("r1", "t1", "topic", {})
     with pytest.raises(ValueError, match="unknown run status 'paused'"):
         index.set_status("r1", "paused")
+    with pytest.raises(ValueError, match="unknown run status 'started'"):
+        index.create("r2", "t2", "topic", {}, status="started")
     index.set_status("ghost", "done", video="x.mp4")
     assert index.get("ghost") is None
     assert [r.run_id for r in index.list()] == ["r1"]
@@ -191,3 +205,27 @@ def test_redis_keys_stay_under_the_prefix_and_stores_do_not_mix(redis_client: re
     }
     assert redis_client.type(f"{prefix}:run:make:coffee-1") == "hash"
     assert redis_client.type(f"{prefix}:runs") == "zset"
+
+
+def test_an_index_from_before_gates_keeps_its_runs(tmp_path: Path):
+    import sqlite3
+
+    path = tmp_path / "index.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE runs (run_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL, topic TEXT NOT NULL, "
+            "status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, job TEXT NOT NULL, "
+            "video TEXT, error TEXT)"
+        )
+        conn.execute(
+            "INSERT INTO runs VALUES ('old', 'make:old', 'coffee', 'interrupted', "
+            "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', '{}', NULL, NULL)"
+        )
+    conn.close()
+    index = RunIndex(path)
+    record = index.get("old")
+    assert record is not None
+    # "interrupted" was the old name of "stopped".
+    assert (record.status, record.place, record.gate) == ("stopped", "local", None)
+    index.set_status("old", "waiting", gate="publish")
+    assert index.get("old") == RunIndex(path).get("old")

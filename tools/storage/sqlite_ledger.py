@@ -1,17 +1,17 @@
-"""The usage ledger and health log: one row per model call and per health check, in SQLite."""
+"""The usage ledger and health log in SQLite: one row per model call and per health check."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-import time
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from tools.sqlite_connection import sqlite_connection
+from tools.storage.ledger_records import CostRow, GroupBy, HealthRecord, UsageRecord
+from tools.storage.sqlite_connection import sqlite_connection
 
 _SCHEMA = (
     """
@@ -55,67 +55,11 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS health_provider ON health (provider, capability, ts)",
 )
 
-GroupBy = Literal["provider", "day", "run"]
 _GROUP_SQL: dict[str, str] = {
     "provider": "provider",
     "day": "date(ts, 'unixepoch')",
     "run": "run_id",
 }
-
-
-@dataclass(frozen=True)
-class UsageRecord:
-    """One model call: who served it, what it used, what it cost, and whether it worked."""
-
-    run_id: str
-    node: str
-    capability: str
-    provider: str
-    tier: str
-    model: str
-    ok: bool
-    wall_ms: float
-    tokens_in: int = 0
-    tokens_out: int = 0
-    images: int = 0
-    audio_s: float = 0.0
-    cost_usd: float = 0.0
-    premium_usd: float = 0.0
-    error_class: str = ""
-    error: str = ""
-    ts: float = field(default_factory=time.time)
-
-
-@dataclass(frozen=True)
-class HealthRecord:
-    """One health check of one provider for one capability."""
-
-    provider: str
-    capability: str
-    tier: str
-    endpoint: str
-    healthy: bool
-    latency_ms: float
-    models: list[str]
-    error: str
-    ts: float = field(default_factory=time.time)
-
-
-@dataclass(frozen=True)
-class CostRow:
-    """Totals for one group (a provider, a day or a run)."""
-
-    key: str
-    calls: int
-    failures: int
-    cost_usd: float
-    premium_usd: float
-    self_hosted_calls: int
-
-    @property
-    def savings_usd(self) -> float:
-        """What the premium tier would have charged, less what was paid."""
-        return self.premium_usd - self.cost_usd
 
 
 class UsageLedger:

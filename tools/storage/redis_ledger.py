@@ -12,7 +12,7 @@ from typing import Any, cast
 import redis
 from redis.client import Pipeline
 
-from tools.models.ledger import CostRow, GroupBy, HealthRecord, UsageRecord
+from tools.storage.ledger_records import CostRow, GroupBy, HealthRecord, UsageRecord
 
 # Ids are zero-padded so that equal timestamps sort by insertion, as SQLite's `ORDER BY ts, id` does.
 _ID_WIDTH = 16

@@ -1,0 +1,163 @@
+"""How the CLI shows runs: the result of an attempt, `runs`, `show`, `history` and `follow` lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from state.events import RunEvent
+from tools.storage.run_records import RunRecord
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+# Columns `runs` never cuts: what `show`, `resume` and `approve` need.
+_STATUS_STYLE = {
+    "done": "green",
+    "waiting": "yellow",
+    "running": "cyan",
+    "queued": "cyan",
+    "failed": "red",
+    "stopped": "magenta",
+    "rejected": "red",
+}
+
+
+def run_row(record: RunRecord) -> dict[str, Any]:
+    """One run as `runs --json` lists it."""
+    return {
+        "run_id": record.run_id,
+        "status": record.status,
+        "topic": record.topic,
+        "created": record.created_at,
+        "video": record.video,
+    }
+
+
+def done_summary(run_id: str, values: dict[str, Any], home: Path) -> dict[str, Any]:
+    """What `make --json` prints for a finished run."""
+    from tools.report import collapse_tiers
+
+    video = values.get("video") or {}
+    job = values.get("job") or {}
+    return {
+        "run_id": run_id,
+        "status": "done",
+        "video": (video.get("video") or {}).get("path"),
+        "gallery": str(home / "gallery" / run_id / "video.mp4"),
+        "duration_s": video.get("duration_s"),
+        "aspect": job.get("aspect"),
+        "width": video.get("width"),
+        "height": video.get("height"),
+        "loudness_lufs": video.get("loudness_lufs"),
+        "tiers": collapse_tiers(values.get("tiers", {})),
+        "degraded": bool(values.get("degraded")),
+        "degraded_reasons": list(dict.fromkeys(item["reason"] for item in values.get("degraded", []))),
+        "warnings": values.get("warnings", []),
+        "report": (values.get("report") or {}).get("path"),
+    }
+
+
+def waiting_lines(run_id: str, waiting: dict[str, Any]) -> list[str]:
+    """What a person needs to answer a gate, in a few lines."""
+    gate = waiting["gate"]
+    lines = [f"run {run_id} waits at the {gate} gate."]
+    if gate == "script":
+        script = waiting["script"]
+        lines.append(f"  {script['title']} ({len(script['scenes'])} scenes)")
+        for scene in script["scenes"]:
+            lines.append(f"  {scene['index']}. {scene['narration']}")
+        for problem in waiting.get("problems") or []:
+            lines.append(f"  ! {problem}")
+        lines.append(
+            f"approve it: reelforge approve {run_id}   (or edit the script from "
+            f"'reelforge show {run_id} --json' under waiting.script and pass --script FILE)"
+        )
+    else:
+        lines.append(f"  {waiting.get('title')}: {waiting.get('video', {}).get('path')}")
+        lines.append(f"  targets: {', '.join(waiting.get('targets') or [])}")
+        lines.append(f"approve it: reelforge approve {run_id}")
+    lines.append(f"reject it:  reelforge reject {run_id} --reason TEXT")
+    return lines
+
+
+def event_line(event: RunEvent) -> str:
+    """One event as `follow` prints it: the time, where, and the message."""
+    try:
+        clock = datetime.fromisoformat(event["ts"]).strftime("%H:%M:%S")
+    except ValueError:
+        clock = "--:--:--"
+    where = event["stage"] or ""
+    return f"{clock} {where:<18} {event['message']}"
+
+
+def render_runs(records: list[RunRecord]) -> RenderableType:
+    """The `runs` table; run ids are never cut, the topic gives way first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=False)
+    table.add_column("run id", no_wrap=True, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("topic", overflow="ellipsis", no_wrap=True, max_width=40)
+    table.add_column("updated", no_wrap=True)
+    for record in records:
+        style = _STATUS_STYLE.get(record.status, "")
+        status = record.status + (f" ({record.gate})" if record.status == "waiting" and record.gate else "")
+        table.add_row(
+            record.run_id, Text(status, style), record.topic, record.updated_at[:16].replace("T", " ")
+        )
+    return table
+
+
+def render_run(details: dict[str, Any]) -> RenderableType:
+    """A rich renderable for `reelforge show`."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Table.grid(padding=(0, 2))
+    for key in ("run_id", "status", "topic", "created_at", "updated_at", "place", "run_dir", "error"):
+        if details.get(key):
+            head.add_row(key.replace("_", " "), str(details[key]))
+    if details.get("video"):
+        head.add_row("video", details["video"]["path"])
+    if len(details.get("videos") or []) > 1:
+        head.add_row("versions", str(len(details["videos"])))
+    if details["next"] and details["status"] != "done":
+        head.add_row("resumes at", ", ".join(details["next"]))
+    parts: list[Any] = [head]
+    if details.get("waiting"):
+        parts.append(Text("\n".join(waiting_lines(details["run_id"], details["waiting"]))))
+    if details.get("scenes"):
+        scenes = Table("scene", "take", "image", "narration", title="Scenes")
+        for scene in details["scenes"]:
+            scenes.add_row(
+                str(scene["index"]),
+                str(scene["variant"]),
+                Path(scene["image"]["path"]).name,
+                Path(scene["audio"]["path"]).name,
+            )
+        parts.append(scenes)
+    nodes = Table("node", "runs", "seconds", title="Node executions")
+    for node, count in details["node_executions"].items():
+        nodes.add_row(node, str(count), f"{details['node_seconds'].get(node, 0.0):.2f}")
+    parts.append(nodes)
+    return Group(*parts)
+
+
+def render_history(rows: list[dict[str, Any]]) -> RenderableType:
+    """The `history` table: each checkpoint, newest first, with the video it held."""
+    from rich.table import Table
+
+    table = Table("checkpoint", "step", "source", "next", "video")
+    for row in rows:
+        table.add_row(
+            str(row["checkpoint_id"])[-12:],
+            str(row["step"]),
+            str(row["source"]),
+            ", ".join(row["next"]),
+            Path(row["video"]).name if row["video"] else "",
+        )
+    return table

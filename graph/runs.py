@@ -1,0 +1,638 @@
+"""The run service: the one module that streams, invokes or inspects the compiled orchestrator.
+
+Every door (the CLI, the workers, the daily plan, notebooks, and the coming API, chat and MCP) submits runs,
+follows their events, answers their gates, resumes, forks and regenerates through it. It owns the run
+config, the run and thread locks, and the run index's transitions:
+`queued → running → waiting | done | failed | stopped | rejected`.
+
+`RunService` is async. `SyncRunService` runs each call to completion for callers without an event loop
+(or inside a notebook's, on a helper thread), so it adds no logic of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command, StateSnapshot, StreamMode
+from pydantic import ValidationError
+
+from graph.orchestrator import compile_orchestrator
+from graph.preflight import preflight
+from graph.run_events import EventTranslator
+from graph.run_ids import new_run_id, thread_id_for
+from graph.run_views import closing_event, describe, waiting_of
+from graph.services import Services
+from state import Context, JobSpec, RunEvent, VoiceLibrary
+from state.events import EventDraft, draft
+from state.gates import GateAnswer
+from tools.errors import BadInput, Interrupted, InvalidField
+from tools.home import check_home, run_lock, run_lock_held
+from tools.journal import summarize_journal
+from tools.media.ffmpeg import find_ffmpeg
+from tools.memory import limit_malloc_arenas
+from tools.models.service import ModelRouter
+from tools.secrets import redact
+from tools.speech import VoiceShelf
+from tools.storage.protocols import EventLog
+from tools.storage.run_records import RunRecord
+
+T = TypeVar("T")
+EventSink = Callable[[RunEvent], None]
+
+# `tasks` says when each node starts and what it returned; `custom` carries scene and render progress.
+STREAM_MODES: list[StreamMode] = ["tasks", "custom"]
+RECURSION_LIMIT = 200
+# Statuses in which a run is someone's business right now; the rest have settled until a person acts.
+ACTIVE = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Where an attempt left a run: its status, its state, and what a waiting run asks for."""
+
+    run_id: str
+    status: str
+    values: dict[str, Any]
+    waiting: dict[str, Any] | None = None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return redact(text)
+
+
+def _ignore(event: RunEvent) -> None:
+    pass
+
+
+class RunService:
+    """Submit, execute, follow, answer, resume, fork and regenerate runs (async)."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        voices: VoiceLibrary | None = None,
+        owner: str = "cli",
+        handle_signals: bool = False,
+    ) -> None:
+        """Use `services`; `owner` says who this process is in lock records and events (the host and pid
+        are added); `handle_signals` makes SIGTERM stop a run as Ctrl-C does."""
+        self.services = services
+        self.settings = services.settings
+        self.voices = voices or VoiceShelf()
+        self.owner = f"{owner}:{socket.gethostname()}:{os.getpid()}"
+        self.handle_signals = handle_signals
+
+    # ---- records ---------------------------------------------------------------------------------------
+
+    def find(self, run_id: str) -> RunRecord | None:
+        """A run's record with its effective status, or None."""
+        if not self.services.has_runs():
+            return None
+        record = self.services.runs.get(run_id)
+        return self._effective(record) if record is not None else None
+
+    def record(self, run_id: str) -> RunRecord:
+        """A run's record with its effective status; BadInput for an unknown run."""
+        record = self.find(run_id)
+        if record is None:
+            raise BadInput(f"no run called {run_id!r}; list runs with 'reelforge runs'")
+        return record
+
+    def list_runs(self, limit: int = 20) -> list[RunRecord]:
+        """The newest runs first, each with its effective status."""
+        if not self.services.has_runs():
+            return []
+        return [self._effective(record) for record in self.services.runs.list(limit)]
+
+    def _effective(self, record: RunRecord) -> RunRecord:
+        """A run marked running whose process is gone (killed, rebooted) is stopped, never running."""
+        claims_a_process = record.status == "running" or (
+            record.status == "queued" and record.place == "local"
+        )
+        if claims_a_process and not self._alive(record):
+            return replace(record, status="stopped", error=record.error or "the process running it is gone")
+        return record
+
+    def _alive(self, record: RunRecord) -> bool:
+        # The run folder's flock drops the moment its process dies; Redis's thread lock only at its TTL,
+        # so the folder decides when it is here (on this machine or a shared home).
+        held = run_lock_held(self.settings.run_dir(record.run_id))
+        if held is not None:
+            return held
+        return bool(self.services.thread_lock_held(record.thread_id))
+
+    # ---- starting --------------------------------------------------------------------------------------
+
+    async def submit(
+        self, job: JobSpec, *, run_id: str | None = None, thread_id: str | None = None, queue: bool = False
+    ) -> RunRecord:
+        """Check a job's inputs and record it as a queued run; with `queue`, hand it to the workers.
+
+        Raises InvalidField or BadInput, with nothing written, when an input cannot be used.
+        """
+        if queue and not self.services.uses_redis:
+            raise BadInput(
+                "--queue needs Redis: set REDIS_URL or pass --redis URL, and start 'reelforge worker'"
+            )
+        job = preflight(self.settings, job, self.voices)  # type: ignore[arg-type]
+        run_id = run_id or new_run_id(job["topic"])
+        self.services.runs.create(
+            run_id,
+            thread_id or thread_id_for(run_id),
+            job["topic"],
+            dict(job),
+            status="queued",
+            place="queue" if queue else "local",
+        )
+        where = "for the workers" if queue else "here"
+        self._emit(
+            run_id, draft("queued", f"queued {where}: {job['topic']}", place="queue" if queue else "local")
+        )
+        if queue:
+            self._enqueue(run_id)
+        return self.record(run_id)
+
+    def _enqueue(self, run_id: str, answer: dict[str, Any] | None = None) -> None:
+        from graph.worker import RUN_TASK, build_app
+
+        build_app(self.settings).send_task(RUN_TASK, args=[run_id], kwargs={"answer": answer})
+
+    def workers_online(self, timeout_s: float = 1.0) -> int:
+        """How many workers answer a ping on the broker within `timeout_s`."""
+        from graph.worker import build_app
+
+        return len(build_app(self.settings).control.ping(timeout=timeout_s) or [])
+
+    # ---- executing -------------------------------------------------------------------------------------
+
+    def _context(self, run_id: str) -> Context:
+        settings = self.settings
+        return Context(
+            run_id=run_id,
+            run_dir=settings.run_dir(run_id),
+            home=settings.home,
+            voices=self.voices,
+            ffmpeg=find_ffmpeg(settings.ffmpeg),
+            models=ModelRouter(settings.router, self.services.ledger, run_id),
+            gallery_url=settings.gallery_url,
+        )
+
+    @staticmethod
+    def _config(record: RunRecord, checkpoint_id: str | None = None) -> RunnableConfig:
+        configurable: dict[str, Any] = {"thread_id": record.thread_id}
+        if checkpoint_id:
+            configurable["checkpoint_id"] = checkpoint_id
+        return {"configurable": configurable, "recursion_limit": RECURSION_LIMIT}
+
+    def _emit(
+        self, run_id: str, event: EventDraft, sink: EventSink = _ignore, log: EventLog | None = None
+    ) -> None:
+        sink((log or self.services.event_log(run_id)).append(event))
+
+    async def execute(
+        self,
+        run_id: str,
+        *,
+        answer: dict[str, Any] | None = None,
+        on_event: EventSink = _ignore,
+        pause_before: tuple[str, ...] = (),
+        lock_wait_s: float | None = None,
+    ) -> RunOutcome:
+        """Drive a run from its last checkpoint (or its job) until it is done, waits at a gate, or fails.
+
+        `answer` ({"interrupt", "response"}) resumes the gate it was given for; an answer an earlier
+        attempt already applied is not applied twice. Waits out a dead holder's thread lock (its TTL).
+        """
+        record = self.record(run_id)
+        limit_malloc_arenas()
+        context = self._context(run_id)
+        wait_s = self.settings.lock_ttl_s + 2 if lock_wait_s is None else lock_wait_s
+        log = self.services.event_log(run_id)
+
+        def emit(event: EventDraft) -> None:
+            self._emit(run_id, event, on_event, log)
+
+        with run_lock(context.run_dir), self.services.thread_lock(record.thread_id, self.owner, wait_s):
+            self.services.start_logging()
+            async with self.services.async_saver() as saver:
+                app = compile_orchestrator(saver)
+                config = self._config(record)
+                snapshot = await app.aget_state(config)
+                graph_input = self._input(record, snapshot, answer)
+                self.services.runs.set_status(run_id, "running")
+                emit(draft("started", f"run {run_id} started on {self.owner}", owner=self.owner))
+                translate = EventTranslator()
+                try:
+                    with self._stop_on_sigterm():
+                        async for part in app.astream(
+                            graph_input,
+                            config,
+                            context=context,
+                            stream_mode=STREAM_MODES,
+                            subgraphs=True,
+                            durability="sync",
+                            version="v2",
+                            interrupt_before=list(pause_before) or None,
+                        ):
+                            for event in translate(dict(part)):
+                                emit(event)
+                except (asyncio.CancelledError, KeyboardInterrupt):
+                    # Nodes still running in worker threads see this and give up before their next step.
+                    context.stop.set()
+                    hint = f"continue it with: reelforge resume {run_id}"
+                    self.services.runs.set_status(run_id, "stopped", error="stopped by a signal")
+                    emit(draft("stopped", f"run {run_id} stopped; {hint}", reason="signal"))
+                    raise Interrupted(f"run {run_id} stopped; {hint}") from None
+                except Exception as exc:
+                    context.stop.set()
+                    message = _one_line(exc)
+                    self.services.runs.set_status(run_id, "failed", error=message)
+                    emit(draft("failed", f"run {run_id} failed: {message}", error=message))
+                    raise
+                return self._settle(run_id, await app.aget_state(config), emit)
+
+    @staticmethod
+    def _input(record: RunRecord, snapshot: StateSnapshot, answer: dict[str, Any] | None) -> Any:
+        if answer is not None:
+            if answer["interrupt"] in {pending.id for pending in snapshot.interrupts}:
+                return Command(resume={answer["interrupt"]: answer["response"]})
+            # An attempt that died after applying this answer left it in the checkpoint: just go on.
+            return None
+        # A run killed before its first checkpoint starts again from its job.
+        return None if snapshot.values else {"job": record.job}
+
+    def _settle(self, run_id: str, snapshot: StateSnapshot, emit: Callable[[EventDraft], None]) -> RunOutcome:
+        """Record where the stream stopped; the index changes before the last event, so followers agree."""
+        values = dict(snapshot.values)
+        runs = self.services.runs
+        if waiting := waiting_of(snapshot):
+            gate = waiting["gate"]
+            runs.set_status(run_id, "waiting", gate=gate)
+            emit(draft("waiting", f"waiting at the {gate} gate: approve or reject it", **waiting))
+            return RunOutcome(run_id, "waiting", values, waiting)
+        if snapshot.next:
+            # Paused before a node on purpose (a notebook's breakpoint): resumable like any stopped run.
+            paused = list(snapshot.next)
+            runs.set_status(run_id, "stopped")
+            emit(draft("stopped", f"paused before {', '.join(paused)}", reason="paused", next=paused))
+            return RunOutcome(run_id, "stopped", values)
+        if rejected := values.get("rejected"):
+            reason = rejected.get("reason") or "no reason given"
+            runs.set_status(run_id, "rejected", error=f"rejected at the {rejected['gate']} gate: {reason}")
+            emit(draft("rejected", f"rejected at the {rejected['gate']} gate: {reason}", **rejected))
+            return RunOutcome(run_id, "rejected", values)
+        video = ((values.get("video") or {}).get("video") or {}).get("path")
+        runs.set_status(run_id, "done", video=video)
+        emit(draft("done", f"done: {video}", video=video, degraded=bool(values.get("degraded"))))
+        return RunOutcome(run_id, "done", values)
+
+    def _stop_on_sigterm(self) -> Any:
+        """While the stream runs, SIGTERM cancels it like Ctrl-C does (main thread of a CLI process only)."""
+        from contextlib import nullcontext
+
+        if not self.handle_signals or threading.current_thread() is not threading.main_thread():
+            return nullcontext()
+        return _SigtermCancels(asyncio.get_running_loop(), asyncio.current_task())
+
+    # ---- doors' verbs ----------------------------------------------------------------------------------
+
+    async def resume(
+        self, run_id: str, *, on_event: EventSink = _ignore, queue: bool | None = None
+    ) -> RunOutcome:
+        """Continue a stopped or failed run where it stopped: here, or on the workers for a queued run
+        (or with `queue`)."""
+        check_home(self.settings.home, self.settings.min_free_bytes)
+        record = self.record(run_id)
+        if record.status == "done":
+            raise BadInput(
+                f"run {run_id} already finished (video: {record.video}); "
+                "start a new one with 'reelforge make'"
+            )
+        if record.status == "rejected":
+            raise BadInput(
+                f"run {run_id} was rejected ({record.error}); start a new one with 'reelforge make'"
+            )
+        if record.status == "waiting":
+            raise BadInput(
+                f"run {run_id} is waiting at the {record.gate} gate; answer it with "
+                f"'reelforge approve {run_id}' or 'reelforge reject {run_id} --reason TEXT'"
+            )
+        if record.status == "queued" and record.place == "queue":
+            raise BadInput(
+                f"run {run_id} is queued for the workers; follow it with 'reelforge follow {run_id}'"
+            )
+        if record.status == "running":
+            raise BadInput(
+                f"run {run_id} is running on another process; follow it with 'reelforge follow {run_id}'"
+            )
+        if queue or (queue is None and record.place == "queue"):
+            return self._requeue(run_id)
+        return await self.execute(run_id, on_event=on_event)
+
+    def _requeue(self, run_id: str, answer: dict[str, Any] | None = None) -> RunOutcome:
+        self.services.runs.set_status(run_id, "queued")
+        what = "answer" if answer else "run"
+        self._emit(run_id, draft("queued", f"{what} queued for the workers", place="queue"))
+        self._enqueue(run_id, answer)
+        return RunOutcome(run_id, "queued", {})
+
+    async def answer(
+        self,
+        run_id: str,
+        decision: str,
+        *,
+        script: dict[str, Any] | None = None,
+        reason: str = "",
+        on_event: EventSink = _ignore,
+    ) -> RunOutcome:
+        """Answer the gate a run waits at: approve (at the script gate, optionally with an edited script)
+        or reject. BadInput, with nothing changed, when the run is not waiting or the answer does not fit."""
+        record = self.record(run_id)
+        snapshot = await self.state(run_id) if record.status == "waiting" else None
+        waiting = waiting_of(snapshot) if snapshot is not None else None
+        if waiting is None:
+            raise BadInput(
+                f"run {run_id} is not waiting at a gate (status: {record.status}); "
+                f"see 'reelforge show {run_id}'"
+            )
+        if script is not None and waiting["gate"] != "script":
+            raise BadInput(
+                f"run {run_id} waits at the {waiting['gate']} gate; "
+                "an edited script only fits the script gate"
+            )
+        try:
+            response = GateAnswer.model_validate({"decision": decision, "script": script, "reason": reason})
+        except ValidationError as exc:
+            item = exc.errors()[0]
+            where = ".".join(str(part + 1) if isinstance(part, int) else str(part) for part in item["loc"])
+            raise InvalidField(
+                where.removeprefix("script."), str(item["msg"]).removeprefix("Value error, ")
+            ) from None
+        answer = {"interrupt": waiting["interrupt"], "response": response.model_dump(mode="json")}
+        if record.place == "queue":
+            return self._requeue(run_id, answer)
+        return await self.execute(run_id, answer=answer, on_event=on_event)
+
+    async def fork(
+        self, run_id: str, values: dict[str, Any], as_node: str, *, checkpoint_id: str | None = None
+    ) -> str:
+        """Branch the run's thread at a checkpoint (default: the latest) as if `as_node` had returned
+        `values`; the run then continues from the branch. Returns the new checkpoint's id."""
+        record = self.record(run_id)
+        if record.status in ACTIVE:
+            raise BadInput(f"run {run_id} is {record.status}; wait for it to stop before changing it")
+        async with self.services.async_saver() as saver:
+            app = compile_orchestrator(saver)
+            config = await app.aupdate_state(self._config(record, checkpoint_id), values, as_node=as_node)
+        self.services.runs.set_status(run_id, "stopped")
+        return str(config["configurable"]["checkpoint_id"])
+
+    async def regen(
+        self,
+        run_id: str,
+        scene: int,
+        *,
+        narration: str | None = None,
+        visual: str | None = None,
+        publish: bool = False,
+        on_event: EventSink = _ignore,
+    ) -> RunOutcome:
+        """Make scene `scene` again (a new take), keep every other artifact, recompose and verify a new
+        video version; earlier versions stay. It forks the run's checkpoint, so `history` shows both.
+        Targets that have an earlier version get the new one only with `publish`."""
+        record = self.record(run_id)
+        if record.status in ACTIVE:
+            raise BadInput(
+                f"run {run_id} is {record.status}; wait for it to stop before regenerating a scene"
+            )
+        values = (await self.state(run_id)).values
+        script, scenes = values.get("script"), values.get("scenes") or []
+        if not values.get("video") or script is None:
+            raise BadInput(f"run {run_id} has no video yet; finish it first with 'reelforge resume {run_id}'")
+        count = len(script["scenes"])
+        if not 1 <= scene <= count:
+            raise InvalidField("scene", f"scene {scene} does not exist; run {run_id} has scenes 1 to {count}")
+        for name, text in (("narration", narration), ("visual", visual)):
+            if text is not None and not text.strip():
+                raise InvalidField(name, f"the new {name} is empty; give some words or leave it out")
+        take = max((s.get("variant", 0) for s in scenes if s["index"] == scene), default=0) + 1
+        request = {
+            "scene": scene,
+            "narration": " ".join(narration.split()) if narration else None,
+            "visual": " ".join(visual.split()) if visual else None,
+            "variant": take,
+        }
+        # As if DataAcquisition had just finished: ContentGeneration remakes the scene, and the rest follows.
+        await self.fork(
+            run_id, {"regen": request, "republish": publish, "rejected": None}, "data_acquisition"
+        )
+        return await self.execute(run_id, on_event=on_event)
+
+    # ---- reading ---------------------------------------------------------------------------------------
+
+    async def state(self, run_id: str, *, subgraphs: bool = False) -> StateSnapshot:
+        """The run's current state (with paused subgraphs' own states when `subgraphs`)."""
+        record = self.record(run_id)
+        async with self.services.async_saver() as saver:
+            return await compile_orchestrator(saver).aget_state(self._config(record), subgraphs=subgraphs)
+
+    async def history(self, run_id: str, *, limit: int | None = None) -> list[StateSnapshot]:
+        """Every checkpoint of the run, newest first, forks included."""
+        record = self.record(run_id)
+        async with self.services.async_saver() as saver:
+            app = compile_orchestrator(saver)
+            return [item async for item in app.aget_state_history(self._config(record), limit=limit)]
+
+    async def view(self, run_id: str) -> dict[str, Any]:
+        """What `show --json` prints: the record, where it stopped or what it waits for, scenes, video."""
+        record = self.record(run_id)
+        snapshot = await self.state(run_id, subgraphs=True) if self.services.has_checkpoints() else None
+        return describe(record, snapshot, self.settings.run_dir(run_id))
+
+    def finished_nodes(self, run_id: str) -> frozenset[str]:
+        """Nodes that finished in earlier attempts (a progress display starts them full)."""
+        finished = summarize_journal(self.settings.run_dir(run_id)).finished
+        return frozenset(key.split(".", 1)[1] for key in finished)
+
+    def follower(self, run_id: str, after: int = 0) -> _Follower:
+        """A cursor over a run's events from `after` on; BadInput for an unknown run."""
+        self.record(run_id)
+        return _Follower(self, run_id, after)
+
+    async def events(self, run_id: str, *, after: int = 0, follow: bool = True) -> AsyncIterator[RunEvent]:
+        """The run's events from `after` on; with `follow`, then live until it is done, failed, stopped,
+        rejected or waiting. A run whose process is gone ends with a `stopped` event."""
+        cursor = self.follower(run_id, after)
+        while True:
+            batch, settled = await asyncio.to_thread(cursor.next_batch, 1.0 if follow else 0.0)
+            for event in batch:
+                yield event
+            if settled or not follow:
+                return
+
+
+class _Follower:
+    """Reads a run's events in order and tells when the run has settled."""
+
+    def __init__(self, service: RunService, run_id: str, after: int) -> None:
+        self.service, self.run_id, self.after = service, run_id, after
+        self.log = service.services.event_log(run_id)
+        self.last_kind: str | None = None
+
+    def next_batch(self, wait_s: float) -> tuple[list[RunEvent], bool]:
+        """The next events (waiting up to `wait_s` for one), and whether the run has settled: nothing
+        more comes until someone acts. A settled run whose log does not end in its status (its process
+        was killed, or it predates events) gets one made-up closing event, which is not stored."""
+        batch = self._read(wait_s)
+        record = self.service.record(self.run_id)
+        if record.status in ACTIVE:
+            return batch, False
+        batch += self._read(0.0)  # written between the read and the status check
+        closing = closing_event(record, self.last_kind, self.after)
+        if closing is not None:
+            batch.append(closing)
+            self.after, self.last_kind = closing["seq"], closing["kind"]
+        return batch, True
+
+    def _read(self, wait_s: float) -> list[RunEvent]:
+        batch = self.log.read(self.after, wait_s)
+        if batch:
+            self.after, self.last_kind = batch[-1]["seq"], batch[-1]["kind"]
+        return batch
+
+
+class _SigtermCancels:
+    """Cancel `task` on SIGTERM for the duration of a with-block (the loop's own handler, not a raise)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any] | None) -> None:
+        self.loop, self.task = loop, task
+
+    def __enter__(self) -> None:
+        if self.task is not None:
+            self.loop.add_signal_handler(signal.SIGTERM, self.task.cancel)
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _block(coroutine: Awaitable[T]) -> T:
+    """Run `coroutine` to completion from sync code: here, or on a helper thread if a loop already runs."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        with asyncio.Runner() as runner:  # Ctrl-C cancels the run's task, which stops it cleanly
+            return runner.run(coroutine)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(1, thread_name_prefix="reelforge-run") as pool:
+        return pool.submit(asyncio.run, coroutine).result()  # type: ignore[arg-type]
+
+
+class SyncRunService:
+    """The run service for sync callers (the CLI, the daily plan, notebooks): each call runs to the end."""
+
+    def __init__(self, services: Services, *, voices: VoiceLibrary | None = None, owner: str = "cli") -> None:
+        """Wrap a RunService that stops on SIGTERM as on Ctrl-C."""
+        self.service = RunService(services, voices=voices, owner=owner, handle_signals=True)
+        self.services = services
+
+    def find(self, run_id: str) -> RunRecord | None:
+        """A run's record with its effective status, or None."""
+        return self.service.find(run_id)
+
+    def record(self, run_id: str) -> RunRecord:
+        """A run's record with its effective status; BadInput for an unknown run."""
+        return self.service.record(run_id)
+
+    def list_runs(self, limit: int = 20) -> list[RunRecord]:
+        """The newest runs first, each with its effective status."""
+        return self.service.list_runs(limit)
+
+    def submit(
+        self, job: JobSpec, *, run_id: str | None = None, thread_id: str | None = None, queue: bool = False
+    ) -> RunRecord:
+        """See RunService.submit."""
+        return _block(self.service.submit(job, run_id=run_id, thread_id=thread_id, queue=queue))
+
+    def execute(
+        self, run_id: str, *, on_event: EventSink = _ignore, pause_before: tuple[str, ...] = ()
+    ) -> RunOutcome:
+        """See RunService.execute."""
+        return _block(self.service.execute(run_id, on_event=on_event, pause_before=pause_before))
+
+    def resume(self, run_id: str, *, on_event: EventSink = _ignore, queue: bool | None = None) -> RunOutcome:
+        """See RunService.resume."""
+        return _block(self.service.resume(run_id, on_event=on_event, queue=queue))
+
+    def answer(
+        self,
+        run_id: str,
+        decision: str,
+        *,
+        script: dict[str, Any] | None = None,
+        reason: str = "",
+        on_event: EventSink = _ignore,
+    ) -> RunOutcome:
+        """See RunService.answer."""
+        return _block(self.service.answer(run_id, decision, script=script, reason=reason, on_event=on_event))
+
+    def fork(
+        self, run_id: str, values: dict[str, Any], as_node: str, *, checkpoint_id: str | None = None
+    ) -> str:
+        """See RunService.fork."""
+        return _block(self.service.fork(run_id, values, as_node, checkpoint_id=checkpoint_id))
+
+    def regen(
+        self,
+        run_id: str,
+        scene: int,
+        *,
+        narration: str | None = None,
+        visual: str | None = None,
+        publish: bool = False,
+        on_event: EventSink = _ignore,
+    ) -> RunOutcome:
+        """See RunService.regen."""
+        return _block(
+            self.service.regen(
+                run_id, scene, narration=narration, visual=visual, publish=publish, on_event=on_event
+            )
+        )
+
+    def state(self, run_id: str, *, subgraphs: bool = False) -> StateSnapshot:
+        """See RunService.state."""
+        return _block(self.service.state(run_id, subgraphs=subgraphs))
+
+    def history(self, run_id: str, *, limit: int | None = None) -> list[StateSnapshot]:
+        """See RunService.history."""
+        return _block(self.service.history(run_id, limit=limit))
+
+    def view(self, run_id: str) -> dict[str, Any]:
+        """See RunService.view."""
+        return _block(self.service.view(run_id))
+
+    def finished_nodes(self, run_id: str) -> frozenset[str]:
+        """See RunService.finished_nodes."""
+        return self.service.finished_nodes(run_id)
+
+    def workers_online(self, timeout_s: float = 1.0) -> int:
+        """See RunService.workers_online."""
+        return self.service.workers_online(timeout_s)
+
+    def events(self, run_id: str, *, after: int = 0, follow: bool = True) -> Iterator[RunEvent]:
+        """See RunService.events."""
+        cursor = self.service.follower(run_id, after)
+        while True:
+            batch, settled = cursor.next_batch(1.0 if follow else 0.0)
+            yield from batch
+            if settled or not follow:
+                return
