@@ -11,7 +11,7 @@ from state.artifacts import Artifact, SceneAssets, VideoResult
 from state.gates import Approval
 from state.job import JobSpec
 from state.model_calls import Degradation
-from state.reducers import merge_dicts, merge_scenes
+from state.reducers import add_publications, merge_dicts, merge_scenes
 from state.script import Fact, QualityReport, SceneSpec, Script
 
 
@@ -56,7 +56,7 @@ class OrchestratorState(TypedDict, total=False):
     video: VideoResult
     # Every video version this run made, oldest first; `video` is the current one.
     videos: Annotated[list[Artifact], operator.add]
-    publications: Annotated[list[Publication], operator.add]
+    publications: Annotated[list[Publication], add_publications]
     report: Artifact
     tiers: Annotated[dict[str, str], merge_dicts]
     degraded: Annotated[list[Degradation], operator.add]
@@ -213,7 +213,7 @@ class PublishState(TypedDict, total=False):
     job: JobSpec
     script: Script
     video: VideoResult
-    publications: Annotated[list[Publication], operator.add]
+    publications: Annotated[list[Publication], add_publications]
     republish: bool
     warnings: Annotated[list[str], operator.add]
     # This pass's answer at the publish gate (private: a new version asks again).
@@ -225,7 +225,7 @@ class PublishState(TypedDict, total=False):
 class PublishOut(TypedDict, total=False):
     """Publishing returns one record per target, or a rejection."""
 
-    publications: Annotated[list[Publication], operator.add]
+    publications: Annotated[list[Publication], add_publications]
     warnings: Annotated[list[str], operator.add]
     approvals: Annotated[list[Approval], operator.add]
     rejected: Approval | None

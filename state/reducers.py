@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from state.artifacts import SceneAssets
+
+if TYPE_CHECKING:
+    from state.orchestrator import Publication
 
 V = TypeVar("V")
 
@@ -20,3 +23,10 @@ def merge_scenes(left: list[SceneAssets] | None, right: list[SceneAssets] | None
     by_index = {scene["index"]: scene for scene in (left or [])}
     by_index.update({scene["index"]: scene for scene in (right or [])})
     return [by_index[i] for i in sorted(by_index)]
+
+
+def add_publications(left: list[Publication] | None, right: list[Publication] | None) -> list[Publication]:
+    """Append publications not recorded yet: a sub-agent hands back the ones it was given, too."""
+    merged = list(left or [])
+    merged += [publication for publication in right or [] if publication not in merged]
+    return merged

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -60,6 +61,15 @@ def test_sigkill_during_video_production_then_resume(home):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    killed_at = time.monotonic()
+
+    # The index still says running, but its process is gone: `runs` says stopped at once.
+    listed = run_cli(home, "runs", "--json")
+    assert {row["run_id"]: row["status"] for row in listed.json()}["crashy"] == "stopped"
+    assert time.monotonic() - killed_at < 10, "stopped shows within seconds of the kill"
+    followed = run_cli(home, "follow", "crashy", "--json")
+    last = json.loads(followed.stdout.splitlines()[-1])
+    assert followed.code == 1 and last["kind"] == "stopped" and "resume" in last["message"]
 
     starts_before = node_starts(run_dir)
     finished_before = finished_nodes(run_dir)

@@ -7,17 +7,13 @@ video passes the checks, and the thread lock's history shows no two workers ever
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import redis
 
-from tests.conftest import ROOT, cli_env, run_cli
+from tests.celery_workers import Workers, wait_for
+from tests.conftest import cli_env, run_cli
 from tests.journal_checks import finished_nodes, node_starts
 from tests.media_checks import measure
 from tests.redis_server import RedisServer
@@ -26,16 +22,6 @@ pytestmark = pytest.mark.slow
 
 VISIBILITY_TIMEOUT_S = 6
 LOCK_TTL_S = 3
-
-
-def _wait(predicate, timeout_s: float, what: str, interval_s: float = 0.05):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval_s)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -51,27 +37,13 @@ def cluster(tmp_path):
         REELFORGE_VISIBILITY_TIMEOUT_S=str(VISIBILITY_TIMEOUT_S),
         REELFORGE_LOCK_TTL_S=str(LOCK_TTL_S),
     )
-    workers: dict[str, subprocess.Popen] = {}
-    logs = {}
-    for name in ("w1", "w2"):
-        logs[name] = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed below
-        workers[name] = subprocess.Popen(
-            [sys.executable, "-m", "graph.cli", "worker", "--name", f"{name}@test", "--concurrency", "1"],
-            cwd=ROOT,
-            env=env,
-            stdout=logs[name],
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    workers = Workers(env, tmp_path)
     try:
+        workers.start("w1")
+        workers.start("w2")
         yield server, home, url, workers, tmp_path
     finally:
-        for proc in workers.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=30)
-        for log in logs.values():
-            log.close()
+        workers.stop()
         server.stop()
 
 
@@ -113,12 +85,11 @@ def test_a_killed_workers_job_finishes_on_the_other_worker_without_rerunning_fin
     run_dir = home / "runs" / "glacier"
     thread_id = "make:glacier"
 
-    _wait(lambda: node_starts(run_dir)["video_production.render_scenes"], 180, "render_scenes to start")
+    wait_for(lambda: node_starts(run_dir)["video_production.render_scenes"], 180, "render_scenes to start")
     owner = _holder(url, thread_id)
     assert owner, "the running job holds its thread lock"
     victim = "w1" if owner.startswith("w1@") else "w2"
-    os.killpg(workers[victim].pid, signal.SIGKILL)
-    workers[victim].wait(timeout=30)
+    workers.kill(victim)
 
     starts_before = node_starts(run_dir)
     finished_before = finished_nodes(run_dir)
@@ -126,7 +97,7 @@ def test_a_killed_workers_job_finishes_on_the_other_worker_without_rerunning_fin
     assert "video_production.mix_soundtrack" in finished_before
 
     # Redelivery after the visibility timeout, then the dead worker's lock expires: well under two minutes.
-    shown = _wait(
+    shown = wait_for(
         lambda: (
             (r := run_cli(home, "show", "glacier", "--json", REDIS_URL=url)).code == 0
             and r.json()["status"] == "done"
