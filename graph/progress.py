@@ -40,6 +40,9 @@ class StageProgress:
             transient=False,
         )
         self.rows: dict[str, TaskID] = {}
+        self._started: set[str] = set()
+        self._scenes_done = 0
+        self._closed = False
 
     def __enter__(self) -> StageProgress:
         """Get ready; drawing starts with the first event, so a command that fails first draws nothing."""
@@ -58,6 +61,7 @@ class StageProgress:
 
     def _set(self, node: str, pct: float, description: str | None = None) -> None:
         row = self.rows[node]
+        self._started.add(node)
         self.progress.start_task(row)
         if description is None:
             self.progress.update(row, completed=pct)
@@ -66,11 +70,12 @@ class StageProgress:
 
     def __call__(self, event: RunEvent) -> None:
         """Update rows from one run event."""
+        if self._closed:
+            return
         if not self.progress.live.is_started:
             self.progress.start()
         kind, node, data = event["kind"], event["node"], event["data"]
         if kind == "scene_made":
-            row = self.rows["make_scene"]
             total = int(data.get("of", 1))
             made_by = f" by {data['image']} + {data['voice']}" if data.get("image") else ""
             if data.get("take"):
@@ -78,15 +83,21 @@ class StageProgress:
                 label = f"Make scene {event['scene']} again (take {data['take']}){made_by}"
                 self._set("make_scene", 100, label)
                 return
-            done = self.progress.tasks[row].fields.get("done", 0) + 1
-            self.progress.update(row, done=done)
+            self._scenes_done += 1
+            done = self._scenes_done
             # Name who made the latest scene, so a failover to a lower tier shows while it happens.
             self._set("make_scene", 100 * done / total, f"Make scenes {done}/{total}{made_by}")
         elif kind == "progress" and node == "render_scenes":
             self._set("render_scenes", float(data.get("pct", 0)))
         elif kind == "node_finished" and node in self.rows and node != "make_scene":
             self._set(node, 100)
+        elif kind in ("waiting", "rejected", "failed", "stopped", "done"):
+            self._close(event)
         elif kind == "artifact_made" and data.get("artifact") == "script":
-            self.progress.update(
-                self.rows["check_script"], description=f"Write and check the script ({data['tier']})"
-            )
+            self.progress.update(self.rows["check_script"], description=f"Script by {data['tier']}")
+
+    def _close(self, event: RunEvent) -> None:
+        """The attempt ended (done, or stopped at a gate): rows that never started go."""
+        self._closed = True
+        for node in [node for node in self.rows if node not in self._started]:
+            self.progress.remove_task(self.rows.pop(node))

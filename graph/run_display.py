@@ -60,25 +60,22 @@ def done_summary(run_id: str, values: dict[str, Any], home: Path) -> dict[str, A
 
 
 def waiting_lines(run_id: str, waiting: dict[str, Any]) -> list[str]:
-    """What a person needs to answer a gate, in a few lines."""
+    """What a person needs to answer a gate, in a few short lines."""
     gate = waiting["gate"]
     lines = [f"run {run_id} waits at the {gate} gate."]
     if gate == "script":
         script = waiting["script"]
         lines.append(f"  {script['title']} ({len(script['scenes'])} scenes)")
-        for scene in script["scenes"]:
-            lines.append(f"  {scene['index']}. {scene['narration']}")
-        for problem in waiting.get("problems") or []:
-            lines.append(f"  ! {problem}")
-        lines.append(
-            f"approve it: reelforge approve {run_id}   (or edit the script from "
-            f"'reelforge show {run_id} --json' under waiting.script and pass --script FILE)"
-        )
+        lines += [f"  {scene['index']}. {scene['narration']}" for scene in script["scenes"]]
+        lines += [f"  ! {problem}" for problem in waiting.get("problems") or []]
     else:
         lines.append(f"  {waiting.get('title')}: {waiting.get('video', {}).get('path')}")
-        lines.append(f"  targets: {', '.join(waiting.get('targets') or [])}")
-        lines.append(f"approve it: reelforge approve {run_id}")
-    lines.append(f"reject it:  reelforge reject {run_id} --reason TEXT")
+        lines.append(f"  to: {', '.join(waiting.get('targets') or [])}")
+    lines.append(f"approve: reelforge approve {run_id}")
+    if gate == "script":
+        lines.append(f"edit:    reelforge show {run_id} --json > script.json")
+        lines.append(f"         (change waiting.script), reelforge approve {run_id} --script script.json")
+    lines.append(f"reject:  reelforge reject {run_id} --reason TEXT")
     return lines
 
 

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+import structlog
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command, StateSnapshot, StreamMode
 from pydantic import ValidationError
@@ -46,6 +47,7 @@ from tools.storage.protocols import EventLog
 from tools.storage.run_records import RunRecord
 
 T = TypeVar("T")
+_log = structlog.get_logger("reelforge.runs")
 EventSink = Callable[[RunEvent], None]
 
 # `tasks` says when each node starts and what it returned; `custom` carries scene and render progress.
@@ -192,7 +194,8 @@ class RunService:
     def _config(record: RunRecord, checkpoint_id: str | None = None) -> RunnableConfig:
         configurable: dict[str, Any] = {"thread_id": record.thread_id}
         if checkpoint_id:
-            configurable["checkpoint_id"] = checkpoint_id
+            # A checkpoint of the orchestrator itself (the top namespace), not of a sub-agent.
+            configurable.update(checkpoint_id=checkpoint_id, checkpoint_ns="")
         return {"configurable": configurable, "recursion_limit": RECURSION_LIMIT}
 
     def _emit(
@@ -355,6 +358,7 @@ class RunService:
         script: dict[str, Any] | None = None,
         reason: str = "",
         on_event: EventSink = _ignore,
+        pause_before: tuple[str, ...] = (),
     ) -> RunOutcome:
         """Answer the gate a run waits at: approve (at the script gate, optionally with an edited script)
         or reject. BadInput, with nothing changed, when the run is not waiting or the answer does not fit."""
@@ -382,7 +386,7 @@ class RunService:
         answer = {"interrupt": waiting["interrupt"], "response": response.model_dump(mode="json")}
         if record.place == "queue":
             return self._requeue(run_id, answer)
-        return await self.execute(run_id, answer=answer, on_event=on_event)
+        return await self.execute(run_id, answer=answer, on_event=on_event, pause_before=pause_before)
 
     async def fork(
         self, run_id: str, values: dict[str, Any], as_node: str, *, checkpoint_id: str | None = None
@@ -581,9 +585,14 @@ class SyncRunService:
         script: dict[str, Any] | None = None,
         reason: str = "",
         on_event: EventSink = _ignore,
+        pause_before: tuple[str, ...] = (),
     ) -> RunOutcome:
         """See RunService.answer."""
-        return _block(self.service.answer(run_id, decision, script=script, reason=reason, on_event=on_event))
+        return _block(
+            self.service.answer(
+                run_id, decision, script=script, reason=reason, on_event=on_event, pause_before=pause_before
+            )
+        )
 
     def fork(
         self, run_id: str, values: dict[str, Any], as_node: str, *, checkpoint_id: str | None = None

@@ -49,8 +49,9 @@ class RunStepper:
         return self.outcome.waiting if self.outcome is not None else None
 
     def approve(self, script: dict[str, Any] | None = None) -> StateSnapshot:
-        """Answer the gate the run waits at with approval (and, at the script gate, an edited script)."""
-        self.outcome = self.runs.answer(self.run_id, "approve", script=script)
+        """Approve the gate the run waits at (at the script gate, maybe with an edited script); the run goes
+        on to the next pause."""
+        self.outcome = self.runs.answer(self.run_id, "approve", script=script, pause_before=self.pause_before)
         return self.state()
 
     def reject(self, reason: str) -> StateSnapshot:

@@ -189,3 +189,17 @@ def test_no_plan(home, tmp_path):
     )
     missing = tmp_path / "missing.toml"
     _one_line_error(run_cli(home, "daily", "--plan", str(missing)), f"plan file not found: {missing}")
+
+
+def test_an_item_with_a_gate_waits_until_it_is_answered(home, tmp_path):
+    plan = write_plan(tmp_path, item("how owls see", 'gates = ["script"]'), item("tea"))
+    first = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
+    assert first.code == 0, first.stderr
+    assert outcomes(first) == {"how-owls-see": "waiting", "tea": "made"}
+    again = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
+    assert outcomes(again) == {"how-owls-see": "waiting", "tea": "already done"}, "waiting is not rerun"
+    run_id = f"daily-{DAY}-how-owls-see"
+    approved = run_cli(home, "approve", run_id, "--json")
+    assert approved.code == 0 and approved.json()["status"] == "done", approved.stderr
+    last = run_cli(home, "daily", "--date", DAY, "--plan", str(plan), "--json")
+    assert outcomes(last) == {"how-owls-see": "already done", "tea": "already done"}
