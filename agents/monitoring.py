@@ -8,19 +8,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agents.tracking import tracked
-from state import Context, MonitorIn, MonitorOut, MonitorState
+from state import STAGES, Context, MonitorIn, MonitorOut, MonitorState
 from tools.files import make_artifact
 from tools.journal import summarize_journal
 from tools.report import write_report
-
-STAGES = (
-    "planning",
-    "data_acquisition",
-    "content_generation",
-    "video_production",
-    "publishing",
-    "monitoring",
-)
 
 
 def report_data(state: MonitorState, runtime: Runtime[Context]) -> dict[str, Any]:

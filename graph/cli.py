@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from graph import cli_ops, cli_runs  # noqa: F401 - importing them registers their commands
+import importlib
+
 from graph.cli_common import app
 
 __all__ = ["app", "main"]
+
+# Importing them registers their commands, in this order in --help: runs first, then operations.
+for _module in ("graph.cli_runs", "graph.cli_ops"):
+    importlib.import_module(_module)
 
 
 def main() -> None:

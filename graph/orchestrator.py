@@ -17,8 +17,8 @@ from agents import (
     plan_request,
 )
 from state import Context, OrchestratorIn, OrchestratorOut, OrchestratorState
+from state.events import SUB_AGENTS
 
-SUB_AGENTS = ("data_acquisition", "content_generation", "video_production", "publishing", "monitoring")
 # Sub-agents with a gate: after them the run ends if a person rejected it there.
 _GATED = ("content_generation", "publishing")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from state.events import EventDraft, draft
+from state.events import SUB_AGENTS, EventDraft, draft
 
-SUB_AGENTS = ("data_acquisition", "content_generation", "video_production", "publishing", "monitoring")
 # Top-level nodes that are not sub-agents, and the stage each belongs to.
 _TOP_NODES = {"plan_request": "planning"}
 # Keys of a node's update that hold one artifact, and what to call it.

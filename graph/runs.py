@@ -201,7 +201,11 @@ class RunService:
     def _emit(
         self, run_id: str, event: EventDraft, sink: EventSink = _ignore, log: EventLog | None = None
     ) -> None:
-        sink((log or self.services.event_log(run_id)).append(event))
+        stored = (log or self.services.event_log(run_id)).append(event)
+        try:
+            sink(stored)
+        except Exception as exc:  # a door that cannot draw an event must not fail the run
+            _log.warning("event_sink_failed", run_id=run_id, error=_one_line(exc))
 
     async def execute(
         self,

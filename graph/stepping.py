@@ -7,12 +7,12 @@ from typing import Any
 
 from langgraph.types import StateSnapshot
 
-from graph.orchestrator import SUB_AGENTS
 from graph.preflight import validate_job
 from graph.run_ids import check_run_id
 from graph.runs import RunOutcome, SyncRunService
 from graph.services import open_services
 from graph.settings import Settings
+from state.events import SUB_AGENTS
 
 
 class RunStepper:

@@ -37,6 +37,8 @@ STAGES: tuple[str, ...] = (
     "publishing",
     "monitoring",
 )
+# The stages that are sub-agents (subgraphs), in the order the orchestrator runs them.
+SUB_AGENTS: tuple[str, ...] = STAGES[1:]
 
 
 class EventDraft(TypedDict):
