@@ -261,15 +261,20 @@ def _write_bytes(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def _take(task: SceneTask) -> tuple[int, ...]:
+    """What a later take adds to a scene file's key; the first take keeps the key it always had, so runs
+    made before takes existed reuse their files."""
+    variant = task.get("variant", 0)
+    return (variant,) if variant else ()
+
+
 def _scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, Any], Routed | None]:
     job, scene = task["job"], task["scene"]
     width, height = job["width"], job["height"]
     kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
     variant = task.get("variant", 0)
-    # The first take keeps the key it always had, so runs made before takes existed reuse their files.
-    take = (variant,) if variant else ()
     key = content_key(
-        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind, *take
+        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind, *_take(task)
     )
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
     sidecar = path.with_suffix(".json")
@@ -314,7 +319,7 @@ def _scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, 
 def _scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifact, Routed | None]:
     job, scene = task["job"], task["scene"]
     variant = task.get("variant", 0)
-    key = content_key("voice-v2", job["voice"], scene["narration"], *((variant,) if variant else ()))
+    key = content_key("voice-v2", job["voice"], scene["narration"], *_take(task))
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.wav"
     sidecar = path.with_suffix(".json")
     if (saved := _saved(sidecar)) is not None:

@@ -104,7 +104,7 @@ def field_words(error: InvalidField, flags: dict[str, str] = FIELD_FLAGS) -> str
 @contextmanager
 def errors(run_id: str | None = None, words: Callable[[InvalidField], str] = field_words) -> Iterator[None]:
     """Turn known errors into one line and an exit code; tracebacks only with --debug."""
-    from tools.errors import BadInput, Interrupted, InvalidField, ReelforgeError
+    from tools.errors import BadInput, Interrupted, InvalidField, ReelforgeError, first_line
 
     try:
         yield
@@ -133,9 +133,9 @@ def errors(run_id: str | None = None, words: Callable[[InvalidField], str] = fie
         if debugging():
             raise
         hint = f"; after fixing it, 'reelforge resume {run_id}'" if run_id else ""
-        first = str(exc).splitlines()[0] if str(exc) else ""
         raise fail(
-            f"{type(exc).__name__}: {first} (rerun with --debug for the traceback){hint}", EXIT_FAILED
+            f"{type(exc).__name__}: {first_line(exc)} (rerun with --debug for the traceback){hint}",
+            EXIT_FAILED,
         ) from None
 
 

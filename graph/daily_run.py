@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from graph.run_ids import daily_run_id, daily_thread_id
 from graph.runs import EventSink, RunOutcome, SyncRunService
 from state.daily_plan import DailyItem, DailyPlan
-from tools.errors import Interrupted, ReelforgeError
+from tools.errors import Interrupted, ReelforgeError, first_line
 from tools.home import check_home
 from tools.secrets import redact
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 # A progress display for one run, given the nodes an earlier attempt finished.
 ProgressFactory = Callable[[frozenset[str]], AbstractContextManager[EventSink]]
-OK_OUTCOMES = ("made", "resumed", "already done", "waiting", "rejected")
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,9 @@ def run_daily(
     return outcomes
 
 
+# Statuses a run has settled in, and what an item in that state is reported as.
 _SETTLED = {"done": "already done", "waiting": "waiting", "rejected": "rejected"}
+_SETTLED_OR_QUEUED = {**_SETTLED, "queued": "already queued", "running": "already running"}
 
 
 def _run_item(
@@ -118,9 +119,8 @@ def queue_daily(runs: SyncRunService, plan: DailyPlan, day: date) -> list[dict[s
         run_id, thread_id = daily_run_id(day, item.slug), daily_thread_id(day, item.slug)
         record = runs.find(run_id)
         entry = {"slug": item.slug, "run_id": run_id, "thread_id": thread_id, "video": None, "error": None}
-        settled = {**_SETTLED, "queued": "already queued", "running": "already running"}
-        if record is not None and record.status in settled:
-            queued.append({**entry, "outcome": settled[record.status], "video": record.video})
+        if record is not None and record.status in _SETTLED_OR_QUEUED:
+            queued.append({**entry, "outcome": _SETTLED_OR_QUEUED[record.status], "video": record.video})
             continue
         try:
             if record is None:
@@ -141,8 +141,12 @@ def _video_of(values: dict[str, Any]) -> str | None:
 
 
 def _one_line(exc: BaseException) -> str:
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    text = first if isinstance(exc, ReelforgeError) else f"{type(exc).__name__}: {first}".rstrip(": ")
+    first = first_line(exc)
+    text = (
+        first
+        if isinstance(exc, ReelforgeError) or first == type(exc).__name__
+        else f"{type(exc).__name__}: {first}"
+    )
     return redact(text)
 
 

@@ -35,7 +35,7 @@ from graph.services import Services
 from state import Context, JobSpec, RunEvent, VoiceLibrary
 from state.events import EventDraft, draft
 from state.gates import GateAnswer
-from tools.errors import BadInput, Interrupted, InvalidField
+from tools.errors import BadInput, Interrupted, InvalidField, first_line
 from tools.home import check_home, run_lock, run_lock_held
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
@@ -68,8 +68,7 @@ class RunOutcome:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return redact(text)
+    return redact(first_line(exc))
 
 
 def _ignore(event: RunEvent) -> None:

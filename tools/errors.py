@@ -37,6 +37,12 @@ class VerificationFailed(ReelforgeError):
     """A produced artifact did not pass its checks."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, or its type's name when it has none."""
+    text = str(exc)
+    return text.splitlines()[0] if text.strip() else type(exc).__name__
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for failures worth retrying: timeouts, dropped connections and busy resources."""
     import errno
