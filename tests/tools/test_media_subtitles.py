@@ -168,3 +168,28 @@ def test_srt_round_trips(tmp_path: Path) -> None:
         assert tuple(lines) == cue.lines
     assert "01:01:01,200 --> " in text
     assert [p.name for p in path.parent.iterdir()] == ["subtitles.srt"]  # no temp file left behind
+
+
+def test_text_without_spaces_is_split_between_chinese_and_japanese_characters() -> None:
+    chinese = (
+        "蜜蜂是一种会飞行的群居昆虫，属于膜翅目，它们在花朵之间飞来飞去，"
+        "采集花蜜并把它酿成蜂蜜，同时也为许多植物传粉。"
+    )
+    japanese = "ミツバチは花から花へと飛び回り、蜜を集めて巣に持ち帰ります。"
+    for text in (chinese, japanese):
+        cues = build_cues([(0.0, [sentence(text, 0.0, 10.0)])])
+        # A wide character takes two of the 42 columns, so a line holds at most 21 of them.
+        assert all(1 <= len(cue.lines) <= 2 for cue in cues)
+        assert all(0 < len(line) <= 21 for cue in cues for line in cue.lines)
+        assert "".join(cue.text for cue in cues) == text
+        assert not any(line.startswith(("，", "、", "。")) for cue in cues for line in cue.lines)
+    assert len(build_cues([(0.0, [sentence(chinese, 0.0, 10.0)])])) == 2
+    assert wrap_lines("ミツバチは花の蜜を集めて、巣に持ち帰ります。") == (
+        "ミツバチは花の蜜を集めて、",
+        "巣に持ち帰ります。",
+    )
+
+
+def test_korean_wraps_at_spaces_with_syllables_counted_wide() -> None:
+    lines = wrap_lines("꿀벌은 꽃에서 꿀을 모아 벌집으로 가져갑니다 그리고 꽃가루를 옮깁니다")
+    assert lines == ("꿀벌은 꽃에서 꿀을 모아 벌집으로", "가져갑니다 그리고 꽃가루를 옮깁니다")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import zlib
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,12 +11,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from state import STYLES
-from tools.errors import BadInput, ToolUnavailable
+from tools.errors import BadInput
 from tools.files import atomic_path
+from tools.images.fonts import drawable_text, font_for, wrap_text
+from tools.text.line_breaks import Unit, breaks_anywhere, join, units
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "media" / "fonts"
-BOLD_FONT = FONTS_DIR / "DejaVuSans-Bold.ttf"
-REGULAR_FONT = FONTS_DIR / "DejaVuSans.ttf"
 KINDS: tuple[str, ...] = ("scene", "data", "title")
 
 # Burned-in captions sit in the bottom fifth of a vertical video; cards leave it plain.
@@ -115,53 +112,28 @@ def palette_for(style: str, index: int, title: str, take: int = 0) -> Palette:
     return palettes[(index - 1 + offset) % len(palettes)]
 
 
-@lru_cache(maxsize=64)
-def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
-    path = BOLD_FONT if bold else REGULAR_FONT
-    try:
-        return ImageFont.truetype(str(path), size)
-    except OSError:
-        raise ToolUnavailable(f"shipped font {path} cannot be loaded; reinstall reelforge") from None
-
-
 def _printable(text: str) -> str:
-    """Drop emoji and invisible characters: the shipped fonts have no glyphs for them."""
-    kept = []
-    for char in unicodedata.normalize("NFC", text):
-        category = unicodedata.category(char)
-        if category in ("So", "Cs", "Co", "Cn", "Cc", "Cf") or "\ufe00" <= char <= "\ufe0f":
-            kept.append(" ")
-        else:
-            kept.append(char)
-    return " ".join("".join(kept).split())
+    """Drop emoji, invisible characters and anything else the shipped fonts cannot draw (no empty boxes).
+
+    What is dropped is what `tools.images.fonts.missing_glyphs` reports for the same text.
+    """
+    return drawable_text(text)
 
 
 def _width(font: ImageFont.FreeTypeFont, text: str) -> float:
     return font.getlength(text)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
-    """Greedy word wrap; a word wider than the line is broken between characters."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if _width(font, candidate) <= max_width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = ""
-        while _width(font, word) > max_width and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and _width(font, word[:cut] + "-") > max_width:
-                cut -= 1
-            lines.append(word[:cut] + "-")
-            word = word[cut:]
-        current = word
-    if current:
-        lines.append(current)
-    return lines
+def _opening(narration: str, words: int = 8) -> str:
+    """The narration's first words; unspaced Chinese and Japanese count two characters a word."""
+    taken: list[Unit] = []
+    count = 0.0
+    for unit in units(narration):
+        count += 0.5 if len(unit.text) == 1 and breaks_anywhere(unit.text) else 1.0
+        if count > words:
+            break
+        taken.append(unit)
+    return join(taken)
 
 
 def _ellipsize(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> str:
@@ -178,12 +150,13 @@ def _fit(
     """The largest font size from `start` down at which the wrapped text fits the box; returns line height.
 
     A size that would break a word across lines does not fit: shrinking reads better than "misconce-ptions".
+    Chinese and Japanese break between characters, so only their punctuation-bound pairs count as words.
     """
     size = start
-    words = text.split()
+    words = [unit.text for unit in units(text)]
     while True:
-        font = _font(bold, size)
-        lines = _wrap(text, font, max_width)
+        font = font_for(text, size, bold)
+        lines = wrap_text(text, font, max_width)
         line_height = round(size * 1.18)
         whole_words = all(_width(font, word) <= max_width for word in words)
         fits = whole_words and len(lines) <= max_lines and len(lines) * line_height <= max_height
@@ -218,8 +191,8 @@ def _decorate(
     accent_rgba = (*palette.accent, 46)
     if variant == 0 and kind != "data":
         size = max(8, int(min(height * 0.42, width * 0.45)))
-        font = _font(True, size)
         label = f"{index:02d}"
+        font = font_for(label, size)
         box = draw.textbbox((0, 0), label, font=font)
         x = width - (box[2] - box[0]) - int(width * 0.02) - box[0]
         y = int(limit_y - (box[3] - box[1]) - box[1] - height * 0.02)
@@ -300,7 +273,7 @@ def render_card(
     if count < 1 or (kind != "title" and not 1 <= index <= count):
         raise BadInput(f"scene {index} of {count} is out of range; number scenes from 1 to the scene count")
 
-    headline = _printable(on_screen_text) or _printable(" ".join(narration.split()[:8]))
+    headline = _printable(on_screen_text) or _printable(_opening(narration))
     title_text = _printable(title)
     number, label = _split_number(headline) if kind == "data" else ("", headline)
     if kind == "data" and not number:
@@ -319,9 +292,9 @@ def render_card(
 
     small = max(10, round(short * 0.034))
     top = round(height * 0.05)
-    small_font = _font(False, small)
-    small_bold = _font(True, small)
+    small_font = font_for(title_text, small, bold=False)
     counter = f"{index} / {count}" if kind != "title" else ""
+    small_bold = font_for(counter, small)
     counter_width = _width(small_bold, counter) if counter else 0
     if kind != "title" and title_text:
         shown = _ellipsize(title_text, small_font, safe_width - counter_width - small)

@@ -14,14 +14,17 @@ import av
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from tools.errors import BadInput
 from tools.files import atomic_path
+from tools.images.fonts import BOLD_FONT, drawable_lines, font_for, wrap_text
 from tools.media.subtitles import Cue
+from tools.text.line_breaks import join_lines
 
 MOTIONS = ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
-FONT_PATH = Path(__file__).parent / "fonts" / "DejaVuSans-Bold.ttf"
+# Captions use the first shipped font that draws the cue: DejaVu Sans Bold, else the CJK font.
+FONT_PATH = BOLD_FONT
 AUDIO_RATE = 48_000
 
 _MAX_ZOOM = 1.08
@@ -161,20 +164,28 @@ def _load_still(path: Path, width: int, height: int) -> _Still:
 
 def _render_overlay(cue: Cue, width: int, height: int) -> _Overlay:
     """Draw a cue once with Pillow (white bold text, dark stroke, translucent box) and convert to planes."""
-    lines = [line for line in cue.lines if line.strip()] or [" "]
-    x0, _y0, x1, y1 = caption_box(width, height, len(lines))
+    # Emoji and other characters no shipped font has are left out; the run reports them (missing_glyphs).
+    lines = [line for line in drawable_lines(cue.lines) if line] or [" "]
+    everything = " ".join(lines)
+    x0, _y0, x1, _y1 = caption_box(width, height, 1)
     nominal = caption_font_px(width, height)
     pad_x, pad_y = _pad_x(nominal), _pad_y(nominal)
     room = x1 - x0 - 2 * pad_x
+    smallest = max(8, nominal // 4)
     size = nominal
     while True:
-        font = ImageFont.truetype(str(FONT_PATH), size)
+        font = font_for(everything, size)
         stroke = max(2, round(size / 12))
         text_w = max(font.getlength(line) for line in lines) + 2 * stroke
         # 42-character lines are wider than a 9:16 frame at the nominal size, so long lines shrink to fit.
-        if text_w <= room or size <= 8:
+        if text_w <= room or size <= smallest:
             break
-        size = max(8, min(size - 1, math.floor(size * room / text_w)))
+        size = max(smallest, min(size - 1, math.floor(size * room / text_w)))
+    if text_w > room:
+        # Too long to read at any size on one line (cues not made by build_cues): wrap instead of overflowing.
+        lines = wrap_text(join_lines(lines), font, room - 2 * stroke)
+        text_w = max(font.getlength(line) for line in lines) + 2 * stroke
+    _x0, _y0, _x1, y1 = caption_box(width, height, len(lines))
     line_h = _line_height(size)
     box_w = _even_up(min(x1 - x0, math.ceil(text_w) + 2 * pad_x))
     box_h = _even_up(len(lines) * line_h + 2 * pad_y)

@@ -1,4 +1,4 @@
-"""Subtitle cues from timed narration: chunking, balanced line wrapping and SRT output."""
+"""Subtitle cues from timed narration: chunking, balanced line wrapping and SRT output, in any script."""
 
 from __future__ import annotations
 
@@ -6,13 +6,23 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from state import SpokenSentence
 from tools.files import atomic_path
+from tools.text.line_breaks import Unit, columns, join, join_lines, units
 
 # A break right after these reads naturally, so the chunker and the wrapper prefer it.
-_SOFT_BREAK_AFTER = (",", ";", ":", "—", "–", ".", "!", "?")
+_SOFT_BREAK_AFTER = (",", ";", ":", "—", "–", ".", "!", "?", "、", "。", "，", "；", "：", "！", "？")
 _PUNCT_BONUS = 0.08
+
+
+class _Word(NamedTuple):
+    """A piece a line may break after: a word, or one Chinese or Japanese character; width in columns."""
+
+    text: str
+    width: int
+    spaced: bool
 
 
 @dataclass(frozen=True)
@@ -25,8 +35,8 @@ class Cue:
 
     @property
     def text(self) -> str:
-        """The cue's lines joined by spaces."""
-        return " ".join(self.lines)
+        """The cue's lines as running text: joined by spaces, except next to Chinese or Japanese text."""
+        return join_lines(self.lines)
 
 
 def build_cues(
@@ -35,7 +45,11 @@ def build_cues(
     max_lines: int = 2,
     bridge_gap_s: float = 0.25,
 ) -> list[Cue]:
-    """Turn per-clip timed sentences into ordered, non-overlapping cues of at most max_lines x max_chars."""
+    """Turn per-clip timed sentences into ordered, non-overlapping cues of at most max_lines x max_chars.
+
+    Lengths are display columns: a Chinese, Japanese or Korean character counts two, so a line holds at
+    most 21 of them. Text without spaces breaks between Chinese and Japanese characters.
+    """
     if max_chars < 1 or max_lines < 1:
         raise ValueError("max_chars and max_lines must be positive")
     raw: list[Cue] = []
@@ -51,7 +65,10 @@ def build_cues(
 
 
 def wrap_lines(text: str, max_chars: int = 42) -> tuple[str, ...]:
-    """Wrap text at word boundaries into the fewest balanced lines of at most max_chars."""
+    """Wrap text at word boundaries (or between Chinese and Japanese characters) into balanced lines.
+
+    Each line is at most max_chars columns wide; lines are as few as possible.
+    """
     words = _words(text, max_chars)
     if not words:
         return ()
@@ -78,57 +95,72 @@ def _srt_time(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d},{ms:03d}"
 
 
-def _words(text: str, max_chars: int) -> list[str]:
-    """Split on whitespace, hard-splitting any word longer than a line."""
-    words: list[str] = []
-    for word in text.split():
-        while len(word) > max_chars:
-            words.append(word[:max_chars])
-            word = word[max_chars:]
-        if word:
-            words.append(word)
+def _words(text: str, max_chars: int) -> list[_Word]:
+    """Split where a line may break, hard-splitting any piece wider than a line."""
+    words: list[_Word] = []
+    for unit in units(text):
+        piece, spaced = "", unit.spaced
+        for char in unit.text:
+            if piece and columns(piece + char) > max_chars:
+                words.append(_Word(piece, columns(piece), spaced))
+                piece, spaced = "", False
+            piece += char
+        if piece:
+            words.append(_Word(piece, columns(piece), spaced))
     return words
 
 
-def _joined_len(words: Sequence[str]) -> int:
-    """Length of the words joined by single spaces."""
-    return sum(len(w) for w in words) + max(0, len(words) - 1)
+def _line(words: Sequence[_Word]) -> str:
+    """The words of one line, with spaces only where the text had them."""
+    return join(Unit(word.text, word.spaced) for word in words)
 
 
-def _greedy_line_count(words: Sequence[str], max_chars: int) -> int:
+def _gap(words: Sequence[_Word], index: int) -> int:
+    """Columns of space before words[index] when it follows another word on the same line."""
+    return 1 if words[index].spaced else 0
+
+
+def _joined_len(words: Sequence[_Word]) -> int:
+    """Width in columns of the words set on one line."""
+    return sum(w.width for w in words) + sum(_gap(words, k) for k in range(1, len(words)))
+
+
+def _greedy_line_count(words: Sequence[_Word], max_chars: int) -> int:
     """Fewest lines the words fit in (greedy filling is optimal for this)."""
-    lines, width = 1, -1
-    for word in words:
-        if width + 1 + len(word) <= max_chars:
-            width += 1 + len(word)
+    lines, width = 1, words[0].width if words else 0
+    for k in range(1, len(words)):
+        step = _gap(words, k) + words[k].width
+        if width + step <= max_chars:
+            width += step
         else:
-            lines, width = lines + 1, len(word)
+            lines, width = lines + 1, words[k].width
     return lines
 
 
-def _prefix(words: Sequence[str]) -> list[int]:
-    """Prefix sums of word lengths, so a run's joined length is O(1)."""
-    sums = [0]
-    for word in words:
-        sums.append(sums[-1] + len(word))
-    return sums
+def _prefix(words: Sequence[_Word]) -> tuple[list[int], list[int]]:
+    """Prefix sums of word widths and of spaces before words, so a run's joined width is O(1)."""
+    sums, gaps = [0], [0]
+    for k, word in enumerate(words):
+        sums.append(sums[-1] + word.width)
+        gaps.append(gaps[-1] + _gap(words, k))
+    return sums, gaps
 
 
 def _partition(
-    words: Sequence[str], parts: int, max_len: int, cost: Callable[[int, int, int], float]
+    words: Sequence[_Word], parts: int, max_len: int, cost: Callable[[int, int, int], float]
 ) -> list[tuple[int, int]]:
     """Split words into `parts` runs no longer than max_len, minimising cost minus clause-break bonuses."""
     n = len(words)
-    sums = _prefix(words)
+    sums, gaps = _prefix(words)
     inf = math.inf
     best = [[inf] * (n + 1) for _ in range(parts + 1)]
     back = [[0] * (n + 1) for _ in range(parts + 1)]
     best[0][0] = 0.0
     for k in range(1, parts + 1):
         for j in range(k, n + 1):
-            bonus = _PUNCT_BONUS if j < n and words[j - 1].endswith(_SOFT_BREAK_AFTER) else 0.0
+            bonus = _PUNCT_BONUS if j < n and words[j - 1].text.endswith(_SOFT_BREAK_AFTER) else 0.0
             for i in range(j - 1, k - 2, -1):
-                length = sums[j] - sums[i] + (j - i - 1)
+                length = sums[j] - sums[i] + gaps[j] - gaps[i + 1]
                 if length > max_len:
                     break  # runs only grow as i moves left
                 if best[k - 1][i] == inf:
@@ -147,21 +179,21 @@ def _partition(
     return runs[::-1]
 
 
-def _wrap(words: Sequence[str], max_chars: int) -> tuple[str, ...]:
+def _wrap(words: Sequence[_Word], max_chars: int) -> tuple[str, ...]:
     """Balanced wrap into the fewest lines; a bottom-heavy split wins ties, as broadcasters prefer."""
     count = _greedy_line_count(words, max_chars)
     if count == 1:
-        return (" ".join(words),)
+        return (_line(words),)
     target = _joined_len(words) / count
 
     def cost(i: int, j: int, length: int) -> float:
         # Squared deviation keeps lines even; the tiny tilt puts the longer line at the bottom.
         return ((length - target) / max_chars) ** 2 + (0.001 * length / max_chars if i == 0 else 0.0)
 
-    return tuple(" ".join(words[i:j]) for i, j in _partition(words, count, max_chars, cost))
+    return tuple(_line(words[i:j]) for i, j in _partition(words, count, max_chars, cost))
 
 
-def _sentence_cues(words: list[str], start: float, end: float, max_chars: int, max_lines: int) -> list[Cue]:
+def _sentence_cues(words: list[_Word], start: float, end: float, max_chars: int, max_lines: int) -> list[Cue]:
     """Split one sentence into chunks that each fit a cue, timing them by character share."""
     fits = _greedy_line_count(words, max_chars) <= max_lines
     chunks = [words] if fits else _chunk(words, max_chars, max_lines)
@@ -177,7 +209,7 @@ def _sentence_cues(words: list[str], start: float, end: float, max_chars: int, m
     return cues
 
 
-def _chunk(words: list[str], max_chars: int, max_lines: int) -> list[list[str]]:
+def _chunk(words: list[_Word], max_chars: int, max_lines: int) -> list[list[_Word]]:
     """Split words into the fewest chunks that each fit max_lines, with even lengths."""
     # Greedy packing gives the minimum chunk count; the partition then evens the chunk lengths out.
     count, i = 0, 0
