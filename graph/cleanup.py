@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from graph.model_status import parse_since
-from graph.runs import SyncRunService
 from tools.errors import BadInput
 from tools.home import RunBusy, run_lock
 from tools.run_folders import freed_bytes, remove_folder
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    # Only for annotations: `costs --since` checks its span here without loading the run service.
+    from graph.runs import SyncRunService
 
 _EVERY_RUN = 1_000_000_000
 
@@ -30,14 +32,25 @@ class OldRun:
     published: bool
 
 
-def cutoff_of(older_than: str, now: float | None = None) -> float:
-    """`--older-than` (30d, 12h, 2w or a date) as a Unix time; BadInput naming the flag."""
+def cutoff_of(older_than: str, now: float | None = None, flag: str = "--older-than") -> float:
+    """`--older-than` (30d, 12h, 2w or a date) as a Unix time; BadInput naming the flag.
+
+    `costs --since` takes the same spans and passes its own `flag`.
+    """
+    shown = older_than if len(older_than) <= 40 else older_than[:39] + "…"
+    examples = "7d, 12h, 30m, 2w" if flag == "--since" else "30d, 12h, 2w"
     try:
-        return parse_since(older_than, now)
+        cutoff = parse_since(older_than, now)
+        # The index and the ledger compare dates: a span beyond the calendar must fail here, in one line.
+        datetime.fromtimestamp(cutoff, UTC)
     except BadInput:
+        raise BadInput(f"cannot read {flag} '{shown}'; use {examples} or a date like 2026-11-01") from None
+    except (ValueError, OverflowError, OSError):
         raise BadInput(
-            f"cannot read --older-than '{older_than}'; use 30d, 12h, 2w or a date like 2026-11-01"
+            f"{flag} '{shown}' reaches back before the calendar starts; use a shorter span such as "
+            f"{examples.split(',')[0]}, or a date like 2026-11-01"
         ) from None
+    return cutoff
 
 
 def find_old_runs(runs: SyncRunService, cutoff: float) -> list[OldRun]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
-from graph.cli_common import app
+from graph.cli_common import app, run_app
 
 __all__ = ["app", "main"]
 
@@ -13,9 +14,9 @@ for _module in ("graph.cli_runs", "graph.cli_ops"):
     importlib.import_module(_module)
 
 
-def main() -> None:
-    """Entry point of the console script."""
-    app(prog_name="reelforge")
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the console script: every error, a usage error too, ends as one line on stderr."""
+    raise SystemExit(run_app(sys.argv[1:] if args is None else list(args)))
 
 
 if __name__ == "__main__":  # pragma: no cover

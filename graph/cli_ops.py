@@ -48,6 +48,10 @@ def costs(
 
         if by not in ("provider", "day", "run"):
             raise BadInput(f"cannot group by '{by}'; use --by provider, --by day or --by run")
+        # Checked before the ledger opens: a span beyond the calendar is bad input, not a crash.
+        from graph.cleanup import cutoff_of
+
+        cutoff_of(since, flag="--since")
         report = cost_report(services(), since, by)  # type: ignore[arg-type]
     if as_json:
         echo_json(report)
@@ -173,7 +177,9 @@ def cleanup(
     """Delete old runs: folders, checkpoints, events and index rows. Running runs and gallery videos stay."""
     with errors():
         from graph.cleanup import cleanup as clean_up
+        from graph.cleanup import cutoff_of
 
+        cutoff_of(older_than)  # a bad span fails before the run service loads
         report = clean_up(runs(), older_than, keep_published=keep_published, dry_run=dry_run)
     if as_json:
         echo_json(report)

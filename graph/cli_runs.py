@@ -114,11 +114,17 @@ def make(
         str, typer.Option(help="joe (Piper neural voice) or espeak (espeak-ng, instant).")
     ] = "joe",
     style: Annotated[str, typer.Option(help="Card palette: bold, calm, news, sunset or mono.")] = "bold",
+    # Paths as typed, not Path: Path("") is ".", and an empty --music must not become the current folder.
     source: Annotated[
-        list[Path] | None,
-        typer.Option("--source", help="A .txt, .md or .html file to take facts from; repeatable."),
+        list[str] | None,
+        typer.Option(
+            "--source", metavar="FILE", help="A .txt, .md or .html file to take facts from; repeatable."
+        ),
     ] = None,
-    music: Annotated[Path | None, typer.Option(help="An audio file to play under the voice, ducked.")] = None,
+    music: Annotated[
+        str | None,
+        typer.Option(metavar="FILE", help="An audio file to play under the voice, ducked."),
+    ] = None,
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Name the run (letters, digits, . _ -).")
     ] = None,
@@ -149,13 +155,23 @@ def make(
             lang=lang,
             voice=voice,
             style=style,
-            sources=[str(s) for s in source or []],
-            music=str(music) if music else None,
+            sources=list(source or []),
+            music=music,
             gates=[gate for gate, on in (("script", review), ("publish", approve_publish)) if on],
             preview=preview,
             model=model,
         )
-        record = runs().submit(job, run_id=_run_id(run_id) if run_id else None, queue=queue)
+        # An empty --run-id is a mistake, not a request for a generated id: check it before anything opens.
+        from graph.run_ids import check_run_id
+
+        named = check_run_id(run_id, flag="--run-id") if run_id is not None else None
+        # Sources, music, the home and the model alias are checked before the run service loads, so bad
+        # input fails at once; submit checks them again, as it does for every door.
+        from graph.preflight import check_inputs, check_setup
+
+        job = check_inputs(job)
+        check_setup(services().settings, job)
+        record = runs().submit(job, run_id=named, queue=queue)
     if queue:
         from graph.runs import RunOutcome
 
@@ -171,12 +187,22 @@ def make(
 
 
 @app.command()
-def resume(run_id: RunIdArgument, as_json: JsonOption = False) -> None:
+def resume(
+    run_id: RunIdArgument,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Start the run anew from its job (drops its checkpoints; files that verify are reused).",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
     """Continue a stopped or crashed run from the step that did not finish."""
     with errors():
-        done = runs().finished_nodes(_run_id(run_id))
+        done = frozenset() if restart else runs().finished_nodes(_run_id(run_id))
     with errors(run_id):
-        outcome = _drive(as_json, lambda sink: runs().resume(run_id, on_event=sink), done)
+        outcome = _drive(as_json, lambda sink: runs().resume(run_id, on_event=sink, restart=restart), done)
     _report(outcome, as_json)
 
 

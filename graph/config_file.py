@@ -29,6 +29,10 @@ def config_path(home: Path, environ: Mapping[str, str] | None = None) -> Path | 
     env = os.environ if environ is None else environ
     if env.get("REELFORGE_CONFIG"):
         path = Path(env["REELFORGE_CONFIG"]).expanduser()
+        if path.is_dir():
+            raise BadInput(
+                f"REELFORGE_CONFIG names {path}, which is a folder; name the reelforge.toml file or unset it"
+            )
         if not path.is_file():
             raise BadInput(f"REELFORGE_CONFIG names {path}, which does not exist; fix the path or unset it")
         return path

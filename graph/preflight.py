@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from graph.settings import Settings
 from state import JobRequest, JobSpec
 from state.requests import first_problem
 from tools.errors import BadInput, InvalidField
 from tools.home import check_home
-from tools.media.ffmpeg import find_ffmpeg
+from tools.media.probe import probe_audio
 from tools.sources import read_source
-from tools.speech import VoiceShelf, check_voice
+
+if TYPE_CHECKING:
+    # The settings, ffmpeg and the voices load only when needed: `make` checks a request's fields and
+    # files first, so a typo fails in a fraction of a second.
+    from graph.settings import Settings
+    from tools.speech import VoiceShelf
 
 
 def validate_job(**fields: Any) -> JobSpec:
@@ -26,7 +30,7 @@ def validate_job(**fields: Any) -> JobSpec:
 
 
 def check_inputs(job: JobSpec) -> JobSpec:
-    """Read every source once and check the music file; return the job with absolute paths."""
+    """Read every source once and decode the start of the music file; return the job with absolute paths."""
     sources = []
     for source in job["sources"]:
         path = Path(source).expanduser().absolute()
@@ -38,20 +42,20 @@ def check_inputs(job: JobSpec) -> JobSpec:
     music = job["music"]
     if music is not None:
         path = Path(music).expanduser().absolute()
-        if path.is_dir():
-            raise InvalidField("music", f"{music} is a folder; give an audio file")
-        if not path.is_file():
-            raise InvalidField("music", f"music file not found: {music}; give an existing audio file")
+        try:
+            # Decoded here, not mid-run: a bad file must fail before the run id is taken and stored.
+            probe_audio(path)
+        except BadInput as exc:
+            raise InvalidField("music", str(exc)) from None
         music = str(path)
     return {**job, "sources": sources, "music": music}
 
 
-def preflight(settings: Settings, job: JobSpec, voices: VoiceShelf | None = None) -> JobSpec:
-    """Check inputs, the home folder, ffmpeg and the voice before anything is written for the run.
+def check_setup(settings: Settings, job: JobSpec) -> None:
+    """The quick checks of the machine for a job: the home folder, its free space, and the model alias.
 
-    Pass the run's `voices` so the voice loaded here is the one the run speaks with.
+    With check_inputs, a door runs these before it loads the run service, so bad input fails at once.
     """
-    job = check_inputs(job)
     check_home(settings.home, settings.min_free_bytes)
     aliases = settings.router.aliases
     if job["model"] != "default" and job["model"] not in aliases:
@@ -61,6 +65,18 @@ def preflight(settings: Settings, job: JobSpec, voices: VoiceShelf | None = None
             f"unknown model alias '{job['model']}' (known: {known}); "
             f"define [aliases.{job['model']}] in reelforge.toml",
         )
+
+
+def preflight(settings: Settings, job: JobSpec, voices: VoiceShelf | None = None) -> JobSpec:
+    """Check inputs, the home folder, ffmpeg and the voice before anything is written for the run.
+
+    Pass the run's `voices` so the voice loaded here is the one the run speaks with.
+    """
+    from tools.media.ffmpeg import find_ffmpeg
+    from tools.speech import check_voice
+
+    job = check_inputs(job)
+    check_setup(settings, job)
     find_ffmpeg(settings.ffmpeg)
     check_voice(job["voice"], shelf=voices)
     return job

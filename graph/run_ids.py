@@ -28,12 +28,22 @@ def new_run_id(topic: str) -> str:
     return f"{slugify(topic)}-{secrets.token_hex(3)}"
 
 
-def check_run_id(run_id: str) -> str:
-    """Accept only ids that are safe as a folder name; reject path characters in one line."""
+def check_run_id(run_id: str, flag: str | None = None) -> str:
+    """Accept only ids that are safe as a folder name; reject path characters in one line.
+
+    With `flag` (make's `--run-id`), the message names the flag: an empty value is a mistake there, never
+    a request for a generated id.
+    """
+    named = f"{flag}: " if flag else ""
+    if not run_id.strip():
+        fix = "give a name or leave the flag out" if flag else "give a run id (see 'reelforge runs')"
+        raise BadInput(f"{named}the run id is empty; {fix}")
     if not _RUN_ID.fullmatch(run_id) or ".." in run_id:
+        shown = repr(run_id if len(run_id) <= 90 else run_id[:89] + "…")
+        too_long = f" ({len(run_id)} characters)" if len(run_id) > 80 else ""
         raise BadInput(
-            f"invalid run id {run_id!r}: use 1-80 letters, digits, '.', '_' or '-', starting with a letter "
-            "or digit (no '/' or '..')"
+            f"{named}invalid run id {shown}{too_long}: use 1-80 letters, digits, '.', '_' or '-', starting "
+            "with a letter or digit (no '/' or '..')"
         )
     return run_id
 

@@ -35,7 +35,7 @@ from graph.services import Services
 from state import Context, JobSpec, RunEvent, VoiceLibrary
 from state.events import EventDraft, draft
 from state.gates import GateAnswer
-from tools.errors import BadInput, Interrupted, InvalidField, first_line
+from tools.errors import BadInput, CheckpointStoreDamaged, Interrupted, InvalidField, first_line
 from tools.home import check_home, run_lock, run_lock_held
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
@@ -44,6 +44,7 @@ from tools.models.service import ModelRouter
 from tools.secrets import redact
 from tools.speech import VoiceShelf
 from tools.storage.protocols import EventLog
+from tools.storage.run_job import StoredJob, read_job, write_job
 from tools.storage.run_records import RunRecord
 
 T = TypeVar("T")
@@ -75,6 +76,16 @@ def _ignore(event: RunEvent) -> None:
     pass
 
 
+def _no_such_run(run_id: str) -> BadInput:
+    return BadInput(f"no run called {run_id!r}; list runs with 'reelforge runs'")
+
+
+def _restart_fix(run_id: str, *, move_aside: bool = False) -> str:
+    """What to do when a run's checkpoints cannot be used: bring them back, or start the run over."""
+    how = "move it aside and start" if move_aside else "start"
+    return f"restore it from a backup, or {how} the run anew with 'reelforge resume {run_id} --restart'"
+
+
 class RunService:
     """Submit, execute, follow, answer, resume, fork and regenerate runs (async)."""
 
@@ -104,10 +115,19 @@ class RunService:
         return self._effective(record) if record is not None else None
 
     def record(self, run_id: str) -> RunRecord:
-        """A run's record with its effective status; BadInput for an unknown run."""
+        """A run's record with its effective status; BadInput for an unknown run, CheckpointStoreDamaged
+        for one the index lost (a flushed Redis) while its folder still holds its job."""
         record = self.find(run_id)
         if record is None:
-            raise BadInput(f"no run called {run_id!r}; list runs with 'reelforge runs'")
+            run_dir = self.settings.run_dir(run_id)
+            if read_job(run_dir) is not None:
+                index = self.services.checkpoint_store if self.services.uses_redis else self.settings.index
+                raise CheckpointStoreDamaged(
+                    f"run {run_id} is gone from the run index ({index}) though its folder {run_dir} "
+                    "still holds its job",
+                    _restart_fix(run_id),
+                )
+            raise _no_such_run(run_id)
         return record
 
     def list_runs(self, limit: int = 20) -> list[RunRecord]:
@@ -133,6 +153,51 @@ class RunService:
             return held
         return bool(self.services.thread_lock_held(record.thread_id))
 
+    # ---- checkpoint integrity --------------------------------------------------------------------------
+
+    def _check_store(self, run_id: str, *, deep: bool = True, restarting: bool = False) -> None:
+        """Refuse a damaged checkpoint store, with the fix worded for this run (Services.check_checkpoints).
+
+        A blank store can take a restart as it is; a corrupt one has to be moved aside first.
+        """
+        try:
+            self.services.check_checkpoints(deep=deep, accept_empty=restarting)
+        except CheckpointStoreDamaged as exc:
+            fix = _restart_fix(run_id, move_aside=not exc.empty)
+            raise CheckpointStoreDamaged(exc.what, fix, empty=exc.empty) from None
+
+    def _progress(self, record: RunRecord) -> str | None:
+        """What shows the run got past its first checkpoint (its status, or nodes in its journal); None
+        for a run that never started a node, which has nothing to lose by starting from its job."""
+        if record.status == "waiting":
+            return f"waits at the {record.gate or 'a'} gate"
+        if record.status in ("done", "rejected"):
+            return f"is {record.status}"
+        journal = summarize_journal(self.settings.run_dir(record.run_id))
+        if journal.finished:
+            return f"had finished {len(journal.finished)} steps"
+        if journal.starts:
+            return "had started its first step"
+        return None
+
+    def _refuse_lost(self, record: RunRecord) -> None:
+        """Refuse a run with no checkpoint that made progress: going on would redo every finished step
+        (with cloud providers, paying for them twice)."""
+        progress = self._progress(record)
+        if progress is not None:
+            raise CheckpointStoreDamaged(
+                f"run {record.run_id} {progress}, but its checkpoints are gone from "
+                f"{self.services.checkpoint_store}",
+                _restart_fix(record.run_id),
+            )
+
+    async def _require_checkpoints(self, record: RunRecord) -> None:
+        """Refuse (see `_refuse_lost`) when the run's thread has no checkpoint in the saver."""
+        async with self.services.async_saver() as saver:
+            found = await saver.aget_tuple(self._config(record))
+        if found is None:
+            self._refuse_lost(record)
+
     # ---- starting --------------------------------------------------------------------------------------
 
     async def submit(
@@ -147,15 +212,14 @@ class RunService:
                 "--queue needs Redis: set REDIS_URL or pass --redis URL, and start 'reelforge worker'"
             )
         job = preflight(self.settings, job, self.voices)  # type: ignore[arg-type]
+        # Before the run id is taken: a retry with the same --run-id works once the store is fixed.
+        self.services.check_checkpoints(deep=True)
         run_id = run_id or new_run_id(job["topic"])
+        thread_id = thread_id or thread_id_for(run_id)
         self.services.runs.create(
-            run_id,
-            thread_id or thread_id_for(run_id),
-            job["topic"],
-            dict(job),
-            status="queued",
-            place="queue" if queue else "local",
+            run_id, thread_id, job["topic"], dict(job), status="queued", place="queue" if queue else "local"
         )
+        write_job(self.settings.run_dir(run_id), StoredJob(run_id, thread_id, job["topic"], dict(job)))
         where = "for the workers" if queue else "here"
         self._emit(
             run_id, draft("queued", f"queued {where}: {job['topic']}", place="queue" if queue else "local")
@@ -214,11 +278,14 @@ class RunService:
         on_event: EventSink = _ignore,
         pause_before: tuple[str, ...] = (),
         lock_wait_s: float | None = None,
+        restart: bool = False,
     ) -> RunOutcome:
         """Drive a run from its last checkpoint (or its job) until it is done, waits at a gate, or fails.
 
         `answer` ({"interrupt", "response"}) resumes the gate it was given for; an answer an earlier
         attempt already applied is not applied twice. Waits out a dead holder's thread lock (its TTL).
+        A run that made progress but has no checkpoint is refused (CheckpointStoreDamaged), unless
+        `restart`: its thread's checkpoints are then deleted and it starts again from its job.
         """
         record = self.record(run_id)
         limit_malloc_arenas()
@@ -234,10 +301,18 @@ class RunService:
             async with self.services.async_saver() as saver:
                 app = compile_orchestrator(saver)
                 config = self._config(record)
+                if restart:
+                    await saver.adelete_thread(record.thread_id)
                 snapshot = await app.aget_state(config)
+                if not snapshot.values and not restart:
+                    self._refuse_lost_here(record, emit)
                 graph_input = self._input(record, snapshot, answer)
                 self.services.runs.set_status(run_id, "running")
-                emit(draft("started", f"run {run_id} started on {self.owner}", owner=self.owner))
+                if restart:
+                    started = f"run {run_id} restarted from its job on {self.owner}"
+                    emit(draft("started", started, owner=self.owner, restart=True))
+                else:
+                    emit(draft("started", f"run {run_id} started on {self.owner}", owner=self.owner))
                 translate = EventTranslator()
                 try:
                     with self._stop_on_sigterm():
@@ -267,6 +342,17 @@ class RunService:
                     emit(draft("failed", f"run {run_id} failed: {message}", error=message))
                     raise
                 return self._settle(run_id, await app.aget_state(config), emit)
+
+    def _refuse_lost_here(self, record: RunRecord, emit: Callable[[EventDraft], None]) -> None:
+        """`_refuse_lost` inside an attempt: a run a worker took off the queue ends failed, so its
+        followers see why; a stopped, failed or waiting run keeps its status for after a restore."""
+        try:
+            self._refuse_lost(record)
+        except CheckpointStoreDamaged as exc:
+            if record.status in ACTIVE:
+                self.services.runs.set_status(record.run_id, "failed", error=str(exc))
+                emit(draft("failed", f"run {record.run_id} failed: {exc}", error=str(exc)))
+            raise
 
     @staticmethod
     def _input(record: RunRecord, snapshot: StateSnapshot, answer: dict[str, Any] | None) -> Any:
@@ -314,11 +400,13 @@ class RunService:
     # ---- doors' verbs ----------------------------------------------------------------------------------
 
     async def resume(
-        self, run_id: str, *, on_event: EventSink = _ignore, queue: bool | None = None
+        self, run_id: str, *, on_event: EventSink = _ignore, queue: bool | None = None, restart: bool = False
     ) -> RunOutcome:
         """Continue a stopped or failed run where it stopped: here, or on the workers for a queued run
-        (or with `queue`)."""
+        (or with `queue`). With `restart`, start it anew instead (see `restart`)."""
         check_home(self.settings.home, self.settings.min_free_bytes)
+        if restart:
+            return await self.restart(run_id, on_event=on_event)
         record = self.record(run_id)
         if record.status == "done":
             raise BadInput(
@@ -342,9 +430,33 @@ class RunService:
             raise BadInput(
                 f"run {run_id} is running on another process; follow it with 'reelforge follow {run_id}'"
             )
+        self._check_store(run_id)
+        await self._require_checkpoints(record)
         if queue or (queue is None and record.place == "queue"):
             return self._requeue(run_id)
         return await self.execute(run_id, on_event=on_event)
+
+    async def restart(self, run_id: str, *, on_event: EventSink = _ignore) -> RunOutcome:
+        """Start a run anew, here, from its job: for a run whose checkpoints were lost (or on purpose).
+
+        The job comes from the run index, or from the run folder's job.json when the index lost the run
+        too (a flushed Redis), which makes its record again. The thread's checkpoints are deleted and the
+        run goes from its first step; scene files whose content still verifies are reused, not remade.
+        """
+        self._check_store(run_id, restarting=True)
+        record = self.find(run_id) or self._recreate(run_id)
+        if record.status in ACTIVE:
+            where = "queued for the workers" if record.status == "queued" else "running on another process"
+            raise BadInput(f"run {run_id} is {where}; follow it with 'reelforge follow {run_id}'")
+        return await self.execute(run_id, on_event=on_event, restart=True)
+
+    def _recreate(self, run_id: str) -> RunRecord:
+        """The record of a run the index lost, made again from the job kept in its folder."""
+        stored = read_job(self.settings.run_dir(run_id))
+        if stored is None:
+            raise _no_such_run(run_id)
+        self.services.runs.create(run_id, stored.thread_id, stored.topic, stored.job, status="queued")
+        return self.record(run_id)
 
     def _requeue(self, run_id: str, answer: dict[str, Any] | None = None) -> RunOutcome:
         self.services.runs.set_status(run_id, "queued")
@@ -366,7 +478,12 @@ class RunService:
         """Answer the gate a run waits at: approve (at the script gate, optionally with an edited script)
         or reject. BadInput, with nothing changed, when the run is not waiting or the answer does not fit."""
         record = self.record(run_id)
-        snapshot = await self.state(run_id) if record.status == "waiting" else None
+        snapshot = None
+        if record.status == "waiting":
+            self._check_store(run_id)
+            snapshot = await self.state(run_id)
+            if not snapshot.values:
+                self._refuse_lost(record)
         waiting = waiting_of(snapshot) if snapshot is not None else None
         if waiting is None:
             raise BadInput(
@@ -399,7 +516,10 @@ class RunService:
         record = self.record(run_id)
         if record.status in ACTIVE:
             raise BadInput(f"run {run_id} is {record.status}; wait for it to stop before changing it")
+        self._check_store(run_id)
         async with self.services.async_saver() as saver:
+            if await saver.aget_tuple(self._config(record)) is None:
+                self._refuse_lost(record)
             app = compile_orchestrator(saver)
             config = await app.aupdate_state(self._config(record, checkpoint_id), values, as_node=as_node)
         self.services.runs.set_status(run_id, "stopped")
@@ -423,7 +543,10 @@ class RunService:
             raise BadInput(
                 f"run {run_id} is {record.status}; wait for it to stop before regenerating a scene"
             )
+        self._check_store(run_id)
         values = (await self.state(run_id)).values
+        if not values:
+            self._refuse_lost(record)
         script, scenes = values.get("script"), values.get("scenes") or []
         if not values.get("video") or script is None:
             raise BadInput(f"run {run_id} has no video yet; finish it first with 'reelforge resume {run_id}'")
@@ -451,12 +574,14 @@ class RunService:
     async def state(self, run_id: str, *, subgraphs: bool = False) -> StateSnapshot:
         """The run's current state (with paused subgraphs' own states when `subgraphs`)."""
         record = self.record(run_id)
+        self._check_store(run_id, deep=False)
         async with self.services.async_saver() as saver:
             return await compile_orchestrator(saver).aget_state(self._config(record), subgraphs=subgraphs)
 
     async def history(self, run_id: str, *, limit: int | None = None) -> list[StateSnapshot]:
         """Every checkpoint of the run, newest first, forks included."""
         record = self.record(run_id)
+        self._check_store(run_id, deep=False)
         async with self.services.async_saver() as saver:
             app = compile_orchestrator(saver)
             return [item async for item in app.aget_state_history(self._config(record), limit=limit)]
@@ -576,9 +701,15 @@ class SyncRunService:
         """See RunService.execute."""
         return _block(self.service.execute(run_id, on_event=on_event, pause_before=pause_before))
 
-    def resume(self, run_id: str, *, on_event: EventSink = _ignore, queue: bool | None = None) -> RunOutcome:
+    def resume(
+        self, run_id: str, *, on_event: EventSink = _ignore, queue: bool | None = None, restart: bool = False
+    ) -> RunOutcome:
         """See RunService.resume."""
-        return _block(self.service.resume(run_id, on_event=on_event, queue=queue))
+        return _block(self.service.resume(run_id, on_event=on_event, queue=queue, restart=restart))
+
+    def restart(self, run_id: str, *, on_event: EventSink = _ignore) -> RunOutcome:
+        """See RunService.restart."""
+        return _block(self.service.restart(run_id, on_event=on_event))
 
     def answer(
         self,

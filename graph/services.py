@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.logs import configure_logging
 from graph.settings import Settings, load_settings
+from tools.errors import CheckpointStoreDamaged
 from tools.home import RunBusy
 from tools.storage.protocols import EventLog, LedgerStore, RunIndexStore
 
@@ -24,6 +25,8 @@ __all__ = ["Services", "Settings", "load_settings", "open_services"]
 
 # Long enough for a busy server, short enough that a wrong REDIS_URL fails in seconds rather than minutes.
 _CONNECT_TIMEOUT_S = 5.0
+# What to do about a damaged checkpoint store when no run is named (`make`, `show`, cleanup).
+STORE_FIX = "restore it from a backup, or move it aside to start fresh"
 
 
 def _warn_on_stderr(line: str) -> None:
@@ -46,6 +49,8 @@ class Services:
         self._log_to_stderr = log_to_stderr
         self._logging = False
         self._sqlite: sqlite3.Connection | None = None
+        # How far the SQLite checkpoint store was found sound in this process: None, "header" or "deep".
+        self._store_checked: str | None = None
         if settings.redis_url:
             self._check_redis(settings.redis_url)
 
@@ -119,6 +124,7 @@ class Services:
             return RedisSaver(self.redis_client, ttl_s=self.settings.checkpoint_ttl_s)
         from langgraph.checkpoint.sqlite import SqliteSaver
 
+        self.check_checkpoints()
         self._sqlite = sqlite_connection(self.settings.checkpoints)
         saver = SqliteSaver(self._sqlite)
         saver.setup()
@@ -127,6 +133,41 @@ class Services:
     def has_checkpoints(self) -> bool:
         """Whether checkpoints exist to read or delete, without creating an empty database."""
         return self.uses_redis or self.settings.checkpoints.exists()
+
+    @property
+    def checkpoint_store(self) -> str:
+        """Where checkpoints live, as a user reads it: the SQLite file, or Redis's URL without a password."""
+        if self.uses_redis:
+            from tools.storage.redis_connection import redact_url
+
+            return f"Redis at {redact_url(self.settings.redis_url or '')}"
+        return str(self.settings.checkpoints)
+
+    def check_checkpoints(
+        self, fix: str = STORE_FIX, *, deep: bool = False, accept_empty: bool = False
+    ) -> None:
+        """Refuse a SQLite checkpoint store that cannot be trusted: CheckpointStoreDamaged, one line naming
+        the file, what is wrong (empty while the index lists runs, not SQLite, truncated, corrupt) and `fix`.
+
+        The header and size checks take microseconds and run at every open; `deep` adds PRAGMA
+        quick_check (about 0.5 ms per MB), for the verbs that are about to write. A store found sound is
+        not checked again in this process. `accept_empty`: a blank file is fine (a run restarting on
+        purpose). Redis has no file to check: a flushed Redis shows as runs without checkpoints.
+        """
+        if self.uses_redis or self._store_checked == "deep" or (self._store_checked and not deep):
+            return
+        from tools.storage.sqlite_integrity import inspect_sqlite_file
+
+        path = self.settings.checkpoints
+        problem = inspect_sqlite_file(path, deep=deep)
+        if problem is not None and problem.empty:
+            # A blank file beside an empty index is a store that never got its first write, not a lost one.
+            if accept_empty or not (self.has_runs() and self.runs.list(1)):
+                problem = None
+        if problem is not None:
+            what = problem.what + (" while the run index lists runs" if problem.empty else "")
+            raise CheckpointStoreDamaged(f"checkpoint store {path} {what}", fix, empty=problem.empty)
+        self._store_checked = "deep" if deep else "header"
 
     @asynccontextmanager
     async def async_saver(self) -> AsyncIterator[BaseCheckpointSaver[Any]]:
@@ -142,6 +183,7 @@ class Services:
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+        self.check_checkpoints()
         self.settings.checkpoints.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(self.settings.checkpoints, timeout=30) as conn:
             # WAL lets `runs` and `show` read while a run writes; FULL survives a power cut.

@@ -212,8 +212,12 @@ def _explain(error: ValidationError, env: Mapping[str, str], where: str) -> str:
     field = str(item["loc"][0]) if item["loc"] else ""
     name = next((key for key, alias in ENV_NAMES.items() if field in (key, alias)), field)
     message = str(item["msg"]).removeprefix("Value error, ")
-    if item["type"] in ("float_parsing", "int_parsing", "int_from_float", "float_type", "int_type"):
-        message = "must be a number" if "float" in item["type"] else "must be a whole number"
+    if item["type"] in ("int_parsing", "int_from_float", "int_type"):
+        message = "must be a whole number"
+    elif item["type"] in ("float_parsing", "float_type"):
+        message = "must be a number"
+    elif item["type"] == "string_type":
+        message = "must be text (in quotes)"
     variable = ENV_NAMES.get(name, name)
     if variable in env and env[variable].strip():
         return f"{variable}={env[variable]!r} {message}; fix it or unset it"

@@ -6,6 +6,8 @@ door words them its own way (flags for the CLI, keys for the plan file, JSON fie
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +19,22 @@ MAX_TOPIC_CHARS = 500
 MIN_DURATION_S = 10
 MAX_DURATION_S = 600
 TARGETS: tuple[str, ...] = ("gallery",)
+
+# Markup that must never reach a card, a subtitle or a voice; tools/text/markup.py strips the same shapes
+# from sources, so they are defined once, here. Only real HTML element names count: "vector<int>" is text.
+HTML_ELEMENTS = frozenset(
+    "a abbr audio b big blink blockquote body br button canvas center code del details dialog div em embed "
+    "font form frame h1 h2 h3 h4 h5 h6 head hr html i iframe img input ins kbd label li link marquee math "
+    "meta noscript object ol option p pre q s script section select small source span strike strong style "
+    "sub summary sup svg table tbody td template textarea tfoot th thead title tr tt u ul var video".split()
+)
+HTML_TAG = re.compile(
+    r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")\b[^<>]*>", re.IGNORECASE
+)
+# An ASS/SSA override block such as {\an8} or {\fs40\b1}, or one left open at the end of a line.
+ASS_OVERRIDE = re.compile(r"\{\\[^{}\n]*(?:\}|$|(?=\n))")
+# Embeddings, overrides and isolates reorder how text shows (a "Trojan Source" trick); marks (LRM, RLM) stay.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 # field → (allowed values, what to call one in a message)
@@ -61,6 +79,9 @@ class JobRequest(BaseModel):
         topic = " ".join(value.split())
         if not topic:
             raise ValueError("the topic is empty; say what the video is about")
+        problem = text_problem(topic)
+        if problem:
+            raise ValueError(f"the topic {problem}")
         if len(topic) > MAX_TOPIC_CHARS:
             raise ValueError(
                 f"the topic is {len(topic)} characters; keep it under {MAX_TOPIC_CHARS} "
@@ -75,6 +96,20 @@ class JobRequest(BaseModel):
             raise ValueError(
                 f"duration {value} s is out of range; use {MIN_DURATION_S} to {MAX_DURATION_S} seconds"
             )
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _source_paths(cls, value: list[str]) -> list[str]:
+        if any(not path.strip() for path in value):
+            raise ValueError("a source path is empty; give a .txt, .md or .html file, or leave it out")
+        return value
+
+    @field_validator("music")
+    @classmethod
+    def _music_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("the music path is empty; give an audio file, or leave it out")
         return value
 
     @field_validator("aspect", "lang", "voice", "style")
@@ -114,6 +149,21 @@ class JobRequest(BaseModel):
             "preview": self.preview,
             "model": self.model,
         }
+
+
+def text_problem(text: str) -> str | None:
+    """What makes `text` unfit to show and speak as written (markup, control or reordering characters)."""
+    for pattern in (HTML_TAG, ASS_OVERRIDE):
+        found = pattern.search(text)
+        if found:
+            shown = found.group(0) if len(found.group(0)) <= 30 else found.group(0)[:29] + "…"
+            return f"holds markup ({shown}); give it as plain text"
+    for char in text:
+        if char in BIDI_CONTROLS:
+            return f"holds a bidirectional control (U+{ord(char):04X}) that reorders how it reads; remove it"
+        if unicodedata.category(char) == "Cc":
+            return f"holds a control character (U+{ord(char):04X}); remove it"
+    return None
 
 
 def first_problem(error: ValidationError) -> tuple[str, str]:

@@ -21,6 +21,21 @@ class InvalidField(BadInput):
         self.problem = problem
 
 
+class CheckpointStoreDamaged(BadInput):
+    """The checkpoint store is empty, truncated or corrupt, or a run's checkpoints are gone from it.
+
+    A BadInput, so doors refuse with one line (the CLI exits 2) and nothing runs again silently: the fix is
+    to restore the store, or to start the run anew on purpose (`reelforge resume RUN --restart`).
+    """
+
+    def __init__(self, what: str, fix: str, *, empty: bool = False) -> None:
+        """`what` names the store or run and what is wrong with it; `empty`: the file is there but blank."""
+        super().__init__(f"{what}; {fix}")
+        self.what = what
+        self.fix = fix
+        self.empty = empty
+
+
 class ToolUnavailable(ReelforgeError):
     """A binary, library or voice that the run needs cannot be loaded."""
 

@@ -28,9 +28,22 @@ def check_home(home: Path, min_free_bytes: int) -> None:
     free = shutil.disk_usage(home).free
     if free < min_free_bytes:
         raise BadInput(
-            f"only {free / 1e9:.2f} GB free at {home}; a run needs {min_free_bytes / 1e9:.1f} GB — "
+            f"only {free / 1e9:.2f} GB free at {home}; a run needs {min_free_bytes / 1e9:.1f} GB; "
             "free some space (e.g. delete old folders in runs/) or set REELFORGE_HOME elsewhere"
         )
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest of `path` and its parents that exists but is not a folder (it blocks making folders)."""
+    for candidate in (path, *path.parents):
+        try:
+            if candidate.is_dir():
+                return None
+            if candidate.exists():
+                return candidate
+        except OSError:
+            return None
+    return None
 
 
 class RunBusy(ReelforgeError):

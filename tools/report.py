@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
 __all__ = [
+    "OFFLINE_NO_FACTS_LINE",
     "OFFLINE_OUTLINE_LINE",
     "collapse_tiers",
     "OFFLINE_SOURCED_LINE",
@@ -28,6 +29,11 @@ OFFLINE_SOURCED_LINE = "The script came from the offline writer: it uses only th
 OFFLINE_OUTLINE_LINE = (
     "The script came from the offline writer: no sources were given, "
     "so it is an outline, not a sourced script."
+)
+# Sources were given, but no sentence in them read as a fact to quote: say so, never "no sources".
+OFFLINE_NO_FACTS_LINE = (
+    "The script came from the offline writer: your sources gave no usable facts "
+    "(no sentence in them reads as a statement to quote), so it is an outline, not a sourced script."
 )
 
 _ALL_OFFLINE_LINE = (
@@ -349,7 +355,16 @@ def _writer_line(data: Mapping[str, Any]) -> str:
     script_tier = _plain(_dict(data.get("tiers")).get("script")).lower()
     if not (writer.startswith("offline") or script_tier.startswith("offline")):
         return ""
-    return OFFLINE_SOURCED_LINE if _list(data.get("citations")) else OFFLINE_OUTLINE_LINE
+    if _list(data.get("citations")):
+        return OFFLINE_SOURCED_LINE
+    return OFFLINE_NO_FACTS_LINE if _sources_given(data) else OFFLINE_OUTLINE_LINE
+
+
+def _sources_given(data: Mapping[str, Any]) -> bool:
+    """Whether the run was given sources: the report's own flag, else the job's list of sources."""
+    if isinstance(data.get("sources_given"), bool):
+        return bool(data["sources_given"])
+    return bool(_list(_dict(data.get("job")).get("sources")))
 
 
 def _file_size(data: Mapping[str, Any], run_dir: Path | None) -> int | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from state import Fact
 from tools.errors import BadInput
+from tools.text.markup import strip_markup
 from tools.text.quality import count_words, normalise_text, split_sentences
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
@@ -83,10 +84,20 @@ def read_source(path: Path | str) -> tuple[str, str]:
         heading, text = _html_to_text(raw)
     else:
         heading, text = _plain_text(raw)
+    # Tags, subtitle override blocks ({\an8}) and terminal escapes that survived as text would be quoted
+    # onto a card verbatim: they go whole here, so no stray "8" or "31m" is left behind.
+    text = _tidy_blocks(strip_markup(text))
+    heading = _collapse(strip_markup(heading)) if heading else None
     if not any(ch.isalnum() for ch in text):
         raise BadInput(f"{path} has no readable text; a source needs sentences in it")
     title = heading or _stem_title(path)
     return title, text
+
+
+def _tidy_blocks(text: str) -> str:
+    """Collapse the spaces markup left inside each line, and drop lines it left empty."""
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _decode(data: bytes, path: Path) -> str:

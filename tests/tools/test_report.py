@@ -11,6 +11,7 @@ from rich.console import Console
 
 from tools.errors import BadInput
 from tools.report import (
+    OFFLINE_NO_FACTS_LINE,
     OFFLINE_OUTLINE_LINE,
     OFFLINE_SOURCED_LINE,
     render_report_console,
@@ -112,6 +113,31 @@ def test_markdown_offline_writer_without_sources_says_outline(tmp_path: Path) ->
     md = render_report_markdown(sample(tmp_path, citations=[]))
     assert OFFLINE_OUTLINE_LINE in md
     assert OFFLINE_SOURCED_LINE not in md
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"sources_given": True, "job": {"sources": ["/notes/menu.txt"]}},
+        # An older report has no sources_given: the job's list of sources says it.
+        {"job": {"sources": ["/notes/menu.txt"]}},
+    ],
+)
+def test_sources_that_gave_no_facts_are_not_called_missing(tmp_path: Path, given: dict[str, Any]) -> None:
+    """Defect 9.8a: sources were given but yielded no facts, and the report said none were given."""
+    data = sample(tmp_path, citations=[], **given)
+    md = render_report_markdown(data)
+    assert OFFLINE_NO_FACTS_LINE in md
+    assert "no sources were given" not in md
+    console = Console(record=True, width=200)
+    console.print(render_report_console(data))
+    text = console.export_text()
+    assert "your sources gave no usable facts" in text and "no sources were given" not in text
+
+
+def test_no_sources_still_says_none_were_given(tmp_path: Path) -> None:
+    data = sample(tmp_path, citations=[], sources_given=False, job={"sources": []})
+    assert OFFLINE_OUTLINE_LINE in render_report_markdown(data)
 
 
 def test_markdown_no_offline_line_for_model_writer(tmp_path: Path) -> None:

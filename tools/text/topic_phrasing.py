@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from tools.text.headlines import cap_first
+from tools.text.markup import strip_markup
 from tools.text.outline_phrases import FUNCTION_WORDS, STOPWORDS
 from tools.text.quality import count_words, split_sentences
 
@@ -21,9 +22,13 @@ def pick(options: Sequence[str], key: str, slot: str) -> str:
 
 
 def clean_topic(topic: str) -> str:
-    """Drop emoji, control characters and markup; keep letters of any script, digits and punctuation."""
+    """Drop emoji, control characters and markup; keep letters of any script, digits and punctuation.
+
+    Markup goes whole (an override tag such as {\\an8} leaves no "8"); the topic's own punctuation stays
+    where it belongs to a word, so "../../etc/passwd" or ".NET" come out as written.
+    """
     kept: list[str] = []
-    for char in unicodedata.normalize("NFC", topic):
+    for char in unicodedata.normalize("NFC", strip_markup(topic)):
         category = unicodedata.category(char)
         # Emoji, their variation selectors and joiners, and markup symbols have no spoken or printable form.
         if category in ("So", "Sk", "Cs", "Co", "Cn", "Cc", "Cf") or "\ufe00" <= char <= "\ufe0f":
@@ -35,7 +40,41 @@ def clean_topic(topic: str) -> str:
     # A hashtag loses its '#', but "C#" keeps it.
     text = re.sub(r"(^|\s)#+(?=\w)", r"\1", "".join(kept))
     text = " ".join(text.replace(" #", " ").split())
-    return text.strip(" .,;:!?-\u2013\u2014\"'\u201c\u201d\u2018\u2019")
+    return trim_edges(text)
+
+
+# Punctuation that decorates a topic's ends ("... and then?", "Coffee!!!") rather than belonging to it.
+_EDGE = " .,;:!?-\u2013\u2014\"'\u201c\u201d\u2018\u2019\u2026"
+_QUOTES = "\"'\u201c\u201d\u2018\u2019"
+_LEAD_DECORATION = frozenset(",;:!?\u2026")
+
+
+def trim_edges(text: str) -> str:
+    """Strip decoration from both ends, but keep punctuation that is part of the first or last word.
+
+    "... and then?" -> "and then"; "...and then" -> "and then"; "../../etc/passwd", ".NET", "-5 degrees"
+    and '"Best" coffee' keep their leading marks, because they are attached to what follows.
+    """
+    text = text.strip()
+    head = text.lstrip(_EDGE)
+    lead = text[: len(text) - len(head)]
+    if head and lead and not lead[-1].isspace():
+        # The marks touch the first word: an ellipsis or "!?" is decoration, anything else the topic's own.
+        ellipsis = set(lead) <= {".", "\u2026"} and (len(lead) >= 3 or "\u2026" in lead)
+        if not (ellipsis or set(lead) <= _LEAD_DECORATION):
+            head = text
+    body = head.rstrip(_EDGE)
+    tail = head[len(body) :]
+    if body and tail:
+        # A closing quote that has its opening one stays ('a coffee called "joe"').
+        closing = next((char for char in tail if char in _QUOTES), "")
+        opener = {"\u201d": "\u201c", "\u2019": "\u2018"}.get(closing, closing)
+        balanced = closing in ('"', "'") and body.count(closing) % 2 == 1
+        if closing and (balanced or (opener != closing and opener in body)):
+            body += closing
+        elif body[-1] in "/\\":
+            body = head  # "x/..": the dots are a path's, not a sentence's
+    return body
 
 
 def subject_of(clean: str) -> str:
@@ -55,7 +94,7 @@ def subject_of(clean: str) -> str:
             while words and words[-1].lower() in STOPWORDS:
                 words.pop()
             subject = " ".join(words) or subject.split()[0]
-    subject = subject.strip(" .,;:!?-\u2013\u2014\"'")
+    subject = trim_edges(subject)
     first, _, rest = subject.partition(" ")
     # "The History of Coffee" reads "the History of Coffee" mid-sentence, and sentence-case "Black holes"
     # reads "black holes"; a lone name ("Rome") or a capitalised phrase ("Ancient Rome") keeps its capitals.
