@@ -4,38 +4,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, Send, interrupt
 
+from agents.scene_files import degradations, scene_update
 from agents.tracking import tracked
-from prompts import REVISE_SCRIPT, SCENE_IMAGE, SCENE_IMAGE_NEGATIVE, SCRIPT_SYSTEM, WRITE_SCRIPT
+from prompts import REVISE_SCRIPT, SCRIPT_SYSTEM, WRITE_SCRIPT
 from state import (
-    AudioArtifact,
     ContentIn,
     ContentOut,
     ContentState,
     Context,
     Fact,
     JobSpec,
-    SceneAssets,
     SceneSpec,
     SceneTask,
     Script,
-    SpeechResult,
-    SpokenSentence,
 )
 from state.gates import GateAnswer
-from state.model_calls import Degradation, ImageRequest, Routed, SpeechRequest, TextRequest
+from state.model_calls import Routed, TextRequest
 from state.script_draft import ScriptDraft
 from tools.errors import ReelforgeError, is_transient
-from tools.files import atomic_path, content_key, make_artifact, reusable, write_text_atomic
-from tools.images.cards import render_card
-from tools.speech import WORDS_PER_SECOND, spread_sentences
+from tools.speech import WORDS_PER_SECOND
 from tools.text.offline_writer import revise_script as repair_script
 from tools.text.offline_writer import write_script as write_offline_script
 from tools.text.outline_phrases import MAX_SCENES, MIN_SCENES
@@ -59,20 +52,6 @@ def planning_rate(voice: str, duration_s: int) -> float:
     """Words per second to plan a `duration_s` script for `voice`, leaving room for pauses."""
     margin = min(0.9, max(0.75, 1 - PAUSE_ALLOWANCE_S / duration_s))
     return WORDS_PER_SECOND[voice] * margin
-
-
-def _degraded(routed: Routed, artifact: str) -> list[Degradation]:
-    if routed.degraded is None:
-        return []
-    return [
-        {
-            "capability": artifact.split(".")[0],
-            "artifact": artifact,
-            "tier": routed.tier,
-            "provider": routed.provider,
-            "reason": routed.degraded,
-        }
-    ]
 
 
 def _script_request(job: JobSpec, prompt: str, offline: Callable[[], Script]) -> TextRequest:
@@ -121,7 +100,7 @@ def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
         "script": script,
         "revisions": 0,
         "tiers": {"script": _script_tier(routed, script)},
-        "degraded": _degraded(routed, "script"),
+        "degraded": degradations(routed, "script"),
     }
     if facts and not script["citations"]:
         update["warnings"] = [
@@ -177,7 +156,7 @@ def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, A
         "script": script,
         "revisions": state.get("revisions", 0) + 1,
         "tiers": {"script": _script_tier(routed, script)},
-        "degraded": _degraded(routed, "script"),
+        "degraded": degradations(routed, "script"),
     }
 
 
@@ -247,150 +226,10 @@ def route_from_start(state: ContentState) -> str:
     return "remake_scene" if state.get("regen") else "write_script"
 
 
-def _saved(sidecar: Path) -> dict[str, Any] | None:
-    """A scene artifact recorded by an earlier attempt, if its file is intact (a resume never pays twice)."""
-    if sidecar.exists():
-        saved: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
-        if reusable(saved):  # type: ignore[arg-type]
-            return saved
-    return None
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-
-
-def _take(task: SceneTask) -> tuple[int, ...]:
-    """What a later take adds to a scene file's key; the first take keeps the key it always had, so runs
-    made before takes existed reuse their files."""
-    variant = task.get("variant", 0)
-    return (variant,) if variant else ()
-
-
-def _scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, Any], Routed | None]:
-    job, scene = task["job"], task["scene"]
-    width, height = job["width"], job["height"]
-    kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
-    variant = task.get("variant", 0)
-    key = content_key(
-        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind, *_take(task)
-    )
-    path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
-    sidecar = path.with_suffix(".json")
-    if (saved := _saved(sidecar)) is not None:
-        return saved, None
-
-    def card() -> bytes:
-        render_card(
-            title=task["title"],
-            on_screen_text=scene["on_screen_text"],
-            narration=scene["narration"],
-            index=scene["index"],
-            count=task["scene_count"],
-            style=job["style"],
-            width=width,
-            height=height,
-            out_path=path,
-            kind=kind,
-            take=variant,
-        )
-        return path.read_bytes()
-
-    prompt = SCENE_IMAGE.render(
-        visual=scene["visual"] or scene["on_screen_text"],
-        title=task["title"],
-        index=scene["index"],
-        count=task["scene_count"],
-        style=job["style"],
-        orientation=job["orientation"],
-    )
-    request = ImageRequest(prompt, width, height, card, SCENE_IMAGE_NEGATIVE, seed=int(key[:8], 16))
-    routed = runtime.context.models.image(request, "make_scene")
-    if routed.tier != "offline":
-        _write_bytes(path, routed.answer.data)
-    # The offline tier's ledger name is generic; the artifact names what drew it.
-    provider = routed.provider if routed.tier != "offline" else "cards"
-    image = dict(make_artifact(path, routed.tier, provider))
-    write_text_atomic(sidecar, json.dumps(image))
-    return image, routed
-
-
-def _scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifact, Routed | None]:
-    job, scene = task["job"], task["scene"]
-    variant = task.get("variant", 0)
-    key = content_key("voice-v2", job["voice"], scene["narration"], *_take(task))
-    path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.wav"
-    sidecar = path.with_suffix(".json")
-    if (saved := _saved(sidecar)) is not None:
-        audio: AudioArtifact = saved  # type: ignore[assignment]
-        return audio, None
-    spoken: list[SpeechResult] = []
-
-    def local_voice() -> bytes:
-        voice = runtime.context.voices.get(job["voice"])
-        spoken.append(voice.synthesize(scene["narration"], path, take=variant))
-        return path.read_bytes()
-
-    routed = runtime.context.models.speech(
-        SpeechRequest(scene["narration"], local_voice, job["lang"]), "make_scene"
-    )
-    if spoken and routed.tier == "offline":
-        duration_s, sentences = spoken[-1].duration_s, list(spoken[-1].sentences)
-    else:
-        _write_bytes(path, routed.answer.data)
-        duration_s = routed.answer.audio_s
-        sentences = spread_sentences(scene["narration"], duration_s)
-    # The offline tier's ledger name is generic; the artifact names the local voice that spoke.
-    provider = (
-        routed.provider if routed.tier != "offline" else runtime.context.voices.get(job["voice"]).provider
-    )
-    timed: list[SpokenSentence] = sentences
-    audio = {**make_artifact(path, routed.tier, provider), "duration_s": duration_s, "sentences": timed}
-    write_text_atomic(sidecar, json.dumps(audio))
-    return audio, routed
-
-
-def _scene_update(task: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Make one scene's image and narration with the best providers that answer, reusing finished files."""
-    writer = get_stream_writer()
-    index = task["scene"]["index"]
-    writer({"stage": "scene", "scene": index, "of": task["scene_count"], "status": "started"})
-    image, image_routed = _scene_image(task, runtime)
-    audio, audio_routed = _scene_audio(task, runtime)
-    writer(
-        {
-            "stage": "scene",
-            "scene": index,
-            "of": task["scene_count"],
-            "status": "done",
-            "image": image["provider"],
-            "voice": audio["provider"],
-            "take": task.get("variant", 0),
-        }
-    )
-    assets = cast(
-        SceneAssets, {"index": index, "image": image, "audio": audio, "variant": task.get("variant", 0)}
-    )
-    degraded = []
-    if image_routed is not None:
-        degraded += _degraded(image_routed, f"image.{index:02d}")
-    if audio_routed is not None:
-        degraded += _degraded(audio_routed, f"speech.{index:02d}")
-    return {
-        "scenes": [assets],
-        "tiers": {
-            f"images.{index:02d}": f"{image['tier']}:{image['provider']}",
-            f"narration.{index:02d}": f"{audio['tier']}:{audio['provider']}",
-        },
-        "degraded": degraded,
-    }
-
-
 @tracked("content_generation")
 def make_scene(state: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
     """Make one scene's image and narration with the best providers that answer, reusing finished files."""
-    return _scene_update(state, runtime)
+    return scene_update(state, runtime)
 
 
 @tracked("content_generation")
@@ -418,7 +257,7 @@ def remake_scene(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
         scene_count=len(script["scenes"]),
         variant=regen["variant"],
     )
-    return {**_scene_update(task, runtime), "script": edited, "regen": None}
+    return {**scene_update(task, runtime), "script": edited, "regen": None}
 
 
 def build_content_generation_graph() -> StateGraph[Any, Context, Any, Any]:

@@ -56,6 +56,7 @@ def report_data(state: MonitorState, runtime: Runtime[Context]) -> dict[str, Any
         "degraded_reasons": list(dict.fromkeys(item["reason"] for item in degraded)),
         "usage": runtime.context.models.usage_summary(),
         "warnings": state.get("warnings", []),
+        "repairs": state.get("repairs", []),
         "result_path": video["video"]["path"] if video else None,
     }
 

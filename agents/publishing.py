@@ -9,11 +9,14 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, interrupt
 
+from agents.scene_files import repair_note
 from agents.tracking import tracked
-from state import Context, PublishIn, PublishOut, PublishState, Script
+from state import Artifact, Context, PublishIn, PublishOut, PublishState, Repair, Script, VideoResult
 from state.gates import GateAnswer
 from tools.errors import is_transient
-from tools.publish.gallery import publish_to_gallery
+from tools.faults import failpoint
+from tools.files import artifact_problem
+from tools.publish import GalleryPublisher, PublicationIntents, PublishItem, idempotency_key, publish_once
 
 
 def script_markdown(script: Script) -> str:
@@ -77,12 +80,34 @@ def approve_publish(state: PublishState, runtime: Runtime[Context]) -> dict[str,
     return {**update, "rejected": approval} if answer.decision == "reject" else update
 
 
+def damaged_files(video: VideoResult) -> list[Repair]:
+    """The video's files that are not what VideoProduction made; it makes them again before publishing."""
+    repairs = []
+    for name in ("video", "thumbnail", "subtitles"):
+        artifact: Artifact = video[name]
+        if (problem := artifact_problem(artifact)) is not None:
+            repairs.append(
+                Repair(artifact=f"the {name}", path=artifact["path"], problem=problem, by="video_production")
+            )
+    return repairs
+
+
 @tracked("publishing")
 def publish_gallery(state: PublishState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Publish to the local gallery; a resumed run that already published this video skips straight on."""
+    """Publish to the local gallery exactly once; a resumed run that already published it skips straight on.
+
+    A damaged video is never published: the run goes back to VideoProduction, which makes it again.
+    """
     if "gallery" not in targets_to_publish(state):
         return {}
     job, script, video = state["job"], state["script"], state["video"]
+    if repairs := damaged_files(video):
+        return {
+            "damaged": [repair["artifact"] for repair in repairs],
+            "repairs": repairs,
+            "warnings": [repair_note(repair) for repair in repairs],
+        }
+    context = runtime.context
     metadata = {
         "title": script["title"],
         "description": script["description"],
@@ -95,17 +120,28 @@ def publish_gallery(state: PublishState, runtime: Runtime[Context]) -> dict[str,
         "writer": script["writer"],
         "citations": script["citations"],
     }
-    publication = publish_to_gallery(
-        gallery_dir=runtime.context.home / "gallery",
-        run_id=runtime.context.run_id,
+    item = PublishItem(
+        run_id=context.run_id,
         video=Path(video["video"]["path"]),
         thumbnail=Path(video["thumbnail"]["path"]),
         subtitles=Path(video["subtitles"]["path"]),
-        metadata=metadata,
         script_markdown=script_markdown(script),
-        base_url=runtime.context.gallery_url,
     )
-    return {"publications": [{**publication, "video_sha256": video["video"]["sha256"]}]}
+    sha = video["video"]["sha256"]
+    publication, how = publish_once(
+        GalleryPublisher(context.home / "gallery", context.gallery_url),
+        PublicationIntents(context.run_dir / "publications"),
+        idempotency_key(context.run_id, "gallery", sha),
+        item,
+        metadata,
+        after_post=lambda: failpoint(context.failpoint, "posted:gallery"),
+    )
+    update: dict[str, Any] = {"publications": [{**publication, "video_sha256": sha}]}
+    if how == "found":
+        update["warnings"] = [
+            "the gallery already had this video from before the run stopped; not posted again"
+        ]
+    return update
 
 
 def _target_nodes(state: PublishState) -> list[str]:

@@ -31,6 +31,13 @@ def _continue_unless_rejected(after: str) -> Any:
     return route
 
 
+def route_after_publishing(state: OrchestratorState) -> str:
+    """End at a rejection; go back to VideoProduction when Publishing found the video's files damaged."""
+    if state.get("rejected"):
+        return END
+    return "video_production" if state.get("damaged") else "monitoring"
+
+
 def build_orchestrator() -> StateGraph[Any, Context, Any, Any]:
     """Wire plan_request and the sub-agent subgraphs into the uncompiled orchestrator."""
     graph = StateGraph(
@@ -46,7 +53,9 @@ def build_orchestrator() -> StateGraph[Any, Context, Any, Any]:
     graph.add_edge(START, "plan_request")
     previous = "plan_request"
     for name in SUB_AGENTS:
-        if previous in _GATED:
+        if previous == "publishing":
+            graph.add_conditional_edges(previous, route_after_publishing, [name, "video_production", END])
+        elif previous in _GATED:
             graph.add_conditional_edges(previous, _continue_unless_rejected(name), [name, END])
         else:
             graph.add_edge(previous, name)

@@ -36,6 +36,7 @@ from state import Context, JobSpec, RunEvent, VoiceLibrary
 from state.events import EventDraft, draft
 from state.gates import GateAnswer
 from tools.errors import BadInput, CheckpointStoreDamaged, Interrupted, InvalidField, first_line
+from tools.files import remove_partials
 from tools.home import check_home, run_lock, run_lock_held
 from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
@@ -251,6 +252,7 @@ class RunService:
             ffmpeg=find_ffmpeg(settings.ffmpeg),
             models=ModelRouter(settings.router, self.services.ledger, run_id),
             gallery_url=settings.gallery_url,
+            failpoint=settings.failpoint,
         )
 
     @staticmethod
@@ -298,6 +300,8 @@ class RunService:
 
         with run_lock(context.run_dir), self.services.thread_lock(record.thread_id, self.owner, wait_s):
             self.services.start_logging()
+            # Holding the run's locks: whatever a killed writer left half-written is nobody's any more.
+            remove_partials(context.run_dir)
             async with self.services.async_saver() as saver:
                 app = compile_orchestrator(saver)
                 config = self._config(record)

@@ -32,6 +32,7 @@ ENV_NAMES: dict[str, str] = {
     "visibility_timeout_s": "REELFORGE_VISIBILITY_TIMEOUT_S",
     "gallery_url": "REELFORGE_GALLERY_URL",
     "ffmpeg": "REELFORGE_FFMPEG",
+    "failpoint": "REELFORGE_FAILPOINT",
 }
 
 # The parsed reelforge.toml while one load_settings() call builds its model.
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
     gallery_url: str | None = _env("gallery_url")
     # Another ffmpeg binary instead of imageio-ffmpeg's.
     ffmpeg: str | None = _env("ffmpeg")
+    # For the fault suite only: kill the process at this point (`start:<node>`, `end:<node>`,
+    # `posted:<target>`), to prove that a run killed there resumes without losing or repeating work.
+    failpoint: str | None = _env("failpoint")
     # The model router: [router], [providers.*], [aliases.*], [prices.*] and the providers' variables.
     router: RouterSettings = Field(default_factory=RouterSettings)
     # The [daily] table as written; graph/daily_plan.py checks it when a command needs the plan.

@@ -1,6 +1,6 @@
 """Data shapes only: TypedDicts, reducers, schemas, the runtime Context and pydantic boundary models."""
 
-from state.artifacts import Artifact, AudioArtifact, SceneAssets, SpokenSentence, VideoResult
+from state.artifacts import Artifact, AudioArtifact, Repair, SceneAssets, SpokenSentence, VideoResult
 from state.context import Context, ModelService, SpeechResult, Synthesizer, VoiceLibrary
 from state.events import EVENT_KINDS, STAGES, TERMINAL_KINDS, EventDraft, RunEvent
 from state.gates import Approval, GateAnswer, SceneEdit, ScriptEdit
@@ -84,6 +84,7 @@ __all__ = [
     "VOICES",
     "Artifact",
     "AudioArtifact",
+    "Repair",
     "Citation",
     "ContentIn",
     "ContentOut",

@@ -14,6 +14,19 @@ class Artifact(TypedDict):
     sha256: str
     tier: str
     provider: str
+    # Size and mtime when made: a file that still has both needs no rehash before it is used.
+    bytes: NotRequired[int]
+    mtime_ns: NotRequired[int]
+
+
+class Repair(TypedDict):
+    """An artifact found damaged or missing before use, and made again from the same inputs."""
+
+    artifact: str
+    path: str
+    problem: str
+    # The node that found it and made it again.
+    by: str
 
 
 class SpokenSentence(TypedDict):

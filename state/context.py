@@ -79,3 +79,5 @@ class Context:
     gallery_url: str | None = None
     # Set when the run is being stopped: long nodes check it and give up at once.
     stop: threading.Event = field(default_factory=threading.Event)
+    # The fault suite's kill point for this process (see tools/faults.py); None in every real run.
+    failpoint: str | None = None

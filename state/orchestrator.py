@@ -7,11 +7,11 @@ from typing import Annotated, NotRequired
 
 from typing_extensions import TypedDict
 
-from state.artifacts import Artifact, SceneAssets, VideoResult
+from state.artifacts import Artifact, Repair, SceneAssets, VideoResult
 from state.gates import Approval
 from state.job import JobSpec
 from state.model_calls import Degradation
-from state.reducers import add_publications, merge_dicts, merge_scenes
+from state.reducers import add_new, add_publications, merge_dicts, merge_scenes
 from state.script import Fact, QualityReport, SceneSpec, Script
 
 
@@ -55,12 +55,16 @@ class OrchestratorState(TypedDict, total=False):
     scenes: Annotated[list[SceneAssets], merge_scenes]
     video: VideoResult
     # Every video version this run made, oldest first; `video` is the current one.
-    videos: Annotated[list[Artifact], operator.add]
+    videos: Annotated[list[Artifact], add_new]
     publications: Annotated[list[Publication], add_publications]
     report: Artifact
     tiers: Annotated[dict[str, str], merge_dicts]
     degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
+    # Artifacts found damaged or missing before use and made again.
+    repairs: Annotated[list[Repair], operator.add]
+    # The video's files Publishing found damaged: VideoProduction makes them again before it goes on.
+    damaged: list[str]
     # Answers given at gates, oldest first; `rejected` is set when one ended the run.
     approvals: Annotated[list[Approval], operator.add]
     rejected: Approval | None
@@ -82,6 +86,7 @@ class OrchestratorOut(TypedDict, total=False):
     tiers: dict[str, str]
     degraded: list[Degradation]
     warnings: list[str]
+    repairs: list[Repair]
     approvals: list[Approval]
     rejected: Approval | None
 
@@ -177,24 +182,32 @@ class VideoState(TypedDict, total=False):
 
     job: JobSpec
     script: Script
-    scenes: list[SceneAssets]
+    scenes: Annotated[list[SceneAssets], merge_scenes]
     timeline: list[dict[str, float]]
     subtitles: Artifact
     soundtrack: Artifact
     rendered: Artifact
     video: VideoResult
-    videos: Annotated[list[Artifact], operator.add]
+    videos: Annotated[list[Artifact], add_new]
     tiers: Annotated[dict[str, str], merge_dicts]
+    degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
+    repairs: Annotated[list[Repair], operator.add]
+    damaged: list[str]
 
 
 class VideoOut(TypedDict, total=False):
-    """VideoProduction returns the verified video (and adds it to the run's versions)."""
+    """VideoProduction returns the verified video (and adds it to the run's versions), and any scene file it
+    had to make again."""
 
     video: VideoResult
-    videos: Annotated[list[Artifact], operator.add]
+    videos: Annotated[list[Artifact], add_new]
+    scenes: Annotated[list[SceneAssets], merge_scenes]
     tiers: Annotated[dict[str, str], merge_dicts]
+    degraded: Annotated[list[Degradation], operator.add]
     warnings: Annotated[list[str], operator.add]
+    repairs: Annotated[list[Repair], operator.add]
+    damaged: list[str]
 
 
 class PublishIn(TypedDict):
@@ -216,6 +229,8 @@ class PublishState(TypedDict, total=False):
     publications: Annotated[list[Publication], add_publications]
     republish: bool
     warnings: Annotated[list[str], operator.add]
+    repairs: Annotated[list[Repair], operator.add]
+    damaged: list[str]
     # This pass's answer at the publish gate (private: a new version asks again).
     review: Approval
     approvals: Annotated[list[Approval], operator.add]
@@ -223,10 +238,12 @@ class PublishState(TypedDict, total=False):
 
 
 class PublishOut(TypedDict, total=False):
-    """Publishing returns one record per target, or a rejection."""
+    """Publishing returns one record per target, or a rejection, or the video's files it found damaged."""
 
     publications: Annotated[list[Publication], add_publications]
     warnings: Annotated[list[str], operator.add]
+    repairs: Annotated[list[Repair], operator.add]
+    damaged: list[str]
     approvals: Annotated[list[Approval], operator.add]
     rejected: Approval | None
 
@@ -241,6 +258,7 @@ class MonitorIn(TypedDict, total=False):
     tiers: dict[str, str]
     degraded: list[Degradation]
     warnings: list[str]
+    repairs: list[Repair]
     approvals: list[Approval]
 
 

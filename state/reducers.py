@@ -30,3 +30,10 @@ def add_publications(left: list[Publication] | None, right: list[Publication] | 
     merged = list(left or [])
     merged += [publication for publication in right or [] if publication not in merged]
     return merged
+
+
+def add_new(left: list[V] | None, right: list[V] | None) -> list[V]:
+    """Append the items not in the list yet: a step that runs again hands back what it handed before."""
+    merged = list(left or [])
+    merged += [item for item in right or [] if item not in merged]
+    return merged

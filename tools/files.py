@@ -12,6 +12,8 @@ from pathlib import Path
 from state import Artifact
 
 _CHUNK = 1 << 20
+# What marks a file still being written: a kill leaves it behind, and `remove_partials` clears it.
+PARTIAL = ".partial-"
 
 
 def sha256_file(path: Path) -> str:
@@ -36,7 +38,9 @@ def content_key(*parts: object) -> str:
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; move it into place only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}{PARTIAL}", suffix=target.suffix, dir=target.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -58,13 +62,59 @@ def write_text_atomic(target: Path, text: str) -> Path:
 
 
 def make_artifact(path: Path, tier: str, provider: str) -> Artifact:
-    """Describe a finished file as an Artifact."""
-    return {"path": str(path), "sha256": sha256_file(path), "tier": tier, "provider": provider}
+    """Describe a finished file as an Artifact, with the size and mtime that make later checks cheap."""
+    stat = path.stat()
+    return {
+        "path": str(path),
+        "sha256": sha256_file(path),
+        "tier": tier,
+        "provider": provider,
+        "bytes": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+    }
+
+
+def artifact_problem(artifact: Artifact) -> str | None:
+    """What is wrong with an artifact's file now, or None when it is the file that was recorded.
+
+    A file with the recorded size and mtime is taken as is; any other is hashed, so a file that was only
+    touched still passes and one rewritten with other bytes does not.
+    """
+    path = Path(artifact["path"])
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if not path.is_file():
+        return "not a file"
+    if stat.st_size == artifact.get("bytes") and stat.st_mtime_ns == artifact.get("mtime_ns"):
+        return None
+    if "bytes" in artifact and stat.st_size != artifact["bytes"]:
+        return f"changed size ({stat.st_size} bytes, made as {artifact['bytes']})"
+    try:
+        if sha256_file(path) == artifact["sha256"]:
+            return None
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    return "changed content (its sha256 differs)"
 
 
 def reusable(artifact: Artifact | None) -> bool:
-    """True when an artifact's file still exists with the checksum recorded for it."""
-    if not artifact:
-        return False
-    path = Path(artifact["path"])
-    return path.is_file() and sha256_file(path) == artifact["sha256"]
+    """True when an artifact's file still exists with the content recorded for it."""
+    return artifact is not None and artifact_problem(artifact) is None
+
+
+def remove_partials(folder: Path) -> list[Path]:
+    """Delete the half-written files a killed writer left under `folder`; return what was removed.
+
+    Only call this while holding the run's lock: then no writer is alive to own them.
+    """
+    removed = []
+    if folder.is_dir():
+        for path in folder.rglob(f".*{PARTIAL}*"):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed

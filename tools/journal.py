@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.files import write_text_atomic
+
 JOURNAL_NAME = "executions.jsonl"
+# Each finished node's update, by LangGraph task id: the node's end is committed here, before LangGraph
+# saves the task's writes, so a kill between the two never runs the node again.
+RESULTS_DIR = "results"
 
 
 def _append(run_dir: Path, record: dict[str, Any]) -> None:
@@ -26,20 +31,53 @@ def _append(run_dir: Path, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def record_start(run_dir: Path, agent: str, node: str) -> float:
-    """Record that a node started; return the start time for `record_end`."""
+def record_start(run_dir: Path, agent: str, node: str, task: str | None = None) -> float:
+    """Record that a node started (as LangGraph task `task`); return the start time for `record_end`."""
     started = time.time()
-    _append(run_dir, {"event": "start", "agent": agent, "node": node, "t": started, "pid": os.getpid()})
+    record = {"event": "start", "agent": agent, "node": node, "t": started, "pid": os.getpid(), "task": task}
+    _append(run_dir, record)
     return started
 
 
-def record_end(run_dir: Path, agent: str, node: str, started: float, ok: bool) -> None:
+def record_end(
+    run_dir: Path, agent: str, node: str, started: float, ok: bool, task: str | None = None
+) -> None:
     """Record that a node finished (or failed) and how long it took."""
     now = time.time()
-    _append(
-        run_dir,
-        {"event": "end", "agent": agent, "node": node, "t": now, "seconds": now - started, "ok": ok},
-    )
+    record = {"event": "end", "agent": agent, "node": node, "t": now, "seconds": now - started, "ok": ok}
+    _append(run_dir, {**record, "task": task})
+
+
+def record_replay(run_dir: Path, agent: str, node: str, task: str) -> None:
+    """Record that a node's committed result was handed back instead of running it again."""
+    record = {"event": "replay", "agent": agent, "node": node, "t": time.time(), "pid": os.getpid()}
+    _append(run_dir, {**record, "task": task})
+
+
+def _result_path(run_dir: Path, task_id: str) -> Path:
+    # Task ids are LangGraph's hex digests or UUIDs; anything else must not name a path.
+    if not task_id or not all(ch.isalnum() or ch == "-" for ch in task_id):
+        raise ValueError(f"not a task id: {task_id!r}")
+    return run_dir / RESULTS_DIR / f"{task_id}.json"
+
+
+def save_result(run_dir: Path, task_id: str, result: Any) -> bool:
+    """Commit a finished node's update under its task id; False when it is not JSON (it is then not kept)."""
+    try:
+        text = json.dumps(result, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    write_text_atomic(_result_path(run_dir, task_id), text)
+    return True
+
+
+def saved_result(run_dir: Path, task_id: str) -> Any | None:
+    """The update a node committed under this task id, or None when it never finished."""
+    path = _result_path(run_dir, task_id)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
 
 
 @dataclass

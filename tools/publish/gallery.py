@@ -12,6 +12,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -22,8 +23,9 @@ from state import Publication
 from tools.errors import BadInput
 from tools.files import atomic_path, sha256_file, write_text_atomic
 from tools.lenient import as_number
+from tools.publish.publisher import PublishItem
 
-__all__ = ["list_gallery", "publish_to_gallery", "rebuild_gallery", "srt_to_vtt"]
+__all__ = ["GalleryPublisher", "list_gallery", "publish_to_gallery", "rebuild_gallery", "srt_to_vtt"]
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +101,47 @@ def publish_to_gallery(
         )
         _rebuild_unlocked(gallery_dir, base)
 
+    return _publication(gallery_dir, run_id, published_at, base)
+
+
+def _publication(gallery_dir: Path, run_id: str, published_at: str, base: str | None) -> Publication:
     return {
         "target": "gallery",
         "id": run_id,
         "url": f"{_home_url(gallery_dir, base)}#{quote(run_id, safe=':@')}",
         "published_at": published_at,
     }
+
+
+@dataclass(frozen=True)
+class GalleryPublisher:
+    """The gallery as a Publisher: each entry's metadata keeps the idempotency key it was posted under."""
+
+    gallery_dir: Path
+    base_url: str | None = None
+    target: str = "gallery"
+
+    def publish(self, item: PublishItem, metadata: dict[str, Any], idempotency_key: str) -> Publication:
+        """Place the video in the gallery under its run id."""
+        return publish_to_gallery(
+            gallery_dir=self.gallery_dir,
+            run_id=item.run_id,
+            video=item.video,
+            thumbnail=item.thumbnail,
+            subtitles=item.subtitles,
+            metadata={**metadata, "idempotency_key": idempotency_key},
+            script_markdown=item.script_markdown,
+            base_url=self.base_url,
+        )
+
+    def find(self, idempotency_key: str) -> Publication | None:
+        """The entry posted under `idempotency_key`, if its metadata and video are in place."""
+        gallery_dir = Path(self.gallery_dir).absolute()
+        for entry in _scan(gallery_dir)[0]:
+            if entry.get("idempotency_key") == idempotency_key:
+                base = _resolve_base_url(self.base_url)
+                return _publication(gallery_dir, str(entry["run_id"]), str(entry["published_at"]), base)
+        return None
 
 
 def rebuild_gallery(gallery_dir: Path, base_url: str | None = None) -> None:

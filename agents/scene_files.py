@@ -1,0 +1,268 @@
+"""A scene's files: make its image and narration with the best provider that answers, reuse what a run
+already made, and make again whatever was damaged before it is used."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from prompts import SCENE_IMAGE, SCENE_IMAGE_NEGATIVE
+from state import (
+    Artifact,
+    AudioArtifact,
+    Context,
+    JobSpec,
+    Repair,
+    SceneAssets,
+    SceneTask,
+    Script,
+    SpeechResult,
+    SpokenSentence,
+)
+from state.model_calls import Degradation, ImageRequest, Routed, SpeechRequest
+from tools.files import artifact_problem, atomic_path, content_key, make_artifact, reusable, write_text_atomic
+from tools.images.cards import render_card
+from tools.speech import spread_sentences
+
+# A remade narration this much longer or shorter than the first take moves the timeline.
+RETIME_TOLERANCE_S = 0.05
+SCENE_FILES = {"image": "picture", "audio": "narration"}
+
+
+def degradations(routed: Routed, artifact: str) -> list[Degradation]:
+    """The degradation to record when a lower tier than asked for answered, else nothing."""
+    if routed.degraded is None:
+        return []
+    return [
+        {
+            "capability": artifact.split(".")[0],
+            "artifact": artifact,
+            "tier": routed.tier,
+            "provider": routed.provider,
+            "reason": routed.degraded,
+        }
+    ]
+
+
+def _saved(sidecar: Path) -> dict[str, Any] | None:
+    """A scene artifact recorded by an earlier attempt, if its file is intact (a resume never pays twice)."""
+    try:
+        saved: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return saved if reusable(cast(Artifact, saved)) else None
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def _take(task: SceneTask) -> tuple[int, ...]:
+    """What a later take adds to a scene file's key; the first take keeps the key it always had, so runs
+    made before takes existed reuse their files."""
+    variant = task.get("variant", 0)
+    return (variant,) if variant else ()
+
+
+def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, Any], Routed | None]:
+    """The scene's picture: the file an earlier attempt made if it is intact, else a new one."""
+    job, scene = task["job"], task["scene"]
+    width, height = job["width"], job["height"]
+    kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
+    variant = task.get("variant", 0)
+    key = content_key(
+        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind, *_take(task)
+    )
+    path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
+    sidecar = path.with_suffix(".json")
+    if (saved := _saved(sidecar)) is not None:
+        return saved, None
+
+    def card() -> bytes:
+        render_card(
+            title=task["title"],
+            on_screen_text=scene["on_screen_text"],
+            narration=scene["narration"],
+            index=scene["index"],
+            count=task["scene_count"],
+            style=job["style"],
+            width=width,
+            height=height,
+            out_path=path,
+            kind=kind,
+            take=variant,
+        )
+        return path.read_bytes()
+
+    prompt = SCENE_IMAGE.render(
+        visual=scene["visual"] or scene["on_screen_text"],
+        title=task["title"],
+        index=scene["index"],
+        count=task["scene_count"],
+        style=job["style"],
+        orientation=job["orientation"],
+    )
+    request = ImageRequest(prompt, width, height, card, SCENE_IMAGE_NEGATIVE, seed=int(key[:8], 16))
+    routed = runtime.context.models.image(request, "make_scene")
+    if routed.tier != "offline":
+        _write_bytes(path, routed.answer.data)
+    # The offline tier's ledger name is generic; the artifact names what drew it.
+    provider = routed.provider if routed.tier != "offline" else "cards"
+    image = dict(make_artifact(path, routed.tier, provider))
+    write_text_atomic(sidecar, json.dumps(image))
+    return image, routed
+
+
+def scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifact, Routed | None]:
+    """The scene's narration: the file an earlier attempt made if it is intact, else a new one."""
+    job, scene = task["job"], task["scene"]
+    variant = task.get("variant", 0)
+    key = content_key("voice-v2", job["voice"], scene["narration"], *_take(task))
+    path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.wav"
+    sidecar = path.with_suffix(".json")
+    if (saved := _saved(sidecar)) is not None:
+        return cast(AudioArtifact, saved), None
+    spoken: list[SpeechResult] = []
+
+    def local_voice() -> bytes:
+        voice = runtime.context.voices.get(job["voice"])
+        spoken.append(voice.synthesize(scene["narration"], path, take=variant))
+        return path.read_bytes()
+
+    routed = runtime.context.models.speech(
+        SpeechRequest(scene["narration"], local_voice, job["lang"]), "make_scene"
+    )
+    if spoken and routed.tier == "offline":
+        duration_s, sentences = spoken[-1].duration_s, list(spoken[-1].sentences)
+    else:
+        _write_bytes(path, routed.answer.data)
+        duration_s = routed.answer.audio_s
+        sentences = spread_sentences(scene["narration"], duration_s)
+    # The offline tier's ledger name is generic; the artifact names the local voice that spoke.
+    provider = (
+        routed.provider if routed.tier != "offline" else runtime.context.voices.get(job["voice"]).provider
+    )
+    timed: list[SpokenSentence] = sentences
+    audio: AudioArtifact = {
+        **make_artifact(path, routed.tier, provider),
+        "duration_s": duration_s,
+        "sentences": timed,
+    }
+    write_text_atomic(sidecar, json.dumps(audio))
+    return audio, routed
+
+
+def _made_by(image: dict[str, Any], audio: AudioArtifact, index: int) -> dict[str, str]:
+    return {
+        f"images.{index:02d}": f"{image['tier']}:{image['provider']}",
+        f"narration.{index:02d}": f"{audio['tier']}:{audio['provider']}",
+    }
+
+
+def scene_update(task: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Make one scene's image and narration with the best providers that answer, reusing finished files."""
+    writer = get_stream_writer()
+    index = task["scene"]["index"]
+    writer({"stage": "scene", "scene": index, "of": task["scene_count"], "status": "started"})
+    image, image_routed = scene_image(task, runtime)
+    audio, audio_routed = scene_audio(task, runtime)
+    writer(
+        {
+            "stage": "scene",
+            "scene": index,
+            "of": task["scene_count"],
+            "status": "done",
+            "image": image["provider"],
+            "voice": audio["provider"],
+            "take": task.get("variant", 0),
+        }
+    )
+    assets = cast(
+        SceneAssets, {"index": index, "image": image, "audio": audio, "variant": task.get("variant", 0)}
+    )
+    degraded = []
+    if image_routed is not None:
+        degraded += degradations(image_routed, f"image.{index:02d}")
+    if audio_routed is not None:
+        degraded += degradations(audio_routed, f"speech.{index:02d}")
+    return {"scenes": [assets], "tiers": _made_by(image, audio, index), "degraded": degraded}
+
+
+@dataclass
+class SceneCheck:
+    """The scenes after a check, and the state update that records what had to be made again."""
+
+    scenes: list[SceneAssets]
+    update: dict[str, Any] = field(default_factory=dict)
+    # A remade narration with another length: the timeline and the subtitles must be planned again.
+    retimed: bool = False
+
+
+def repair_note(repair: Repair) -> str:
+    """The warning a run shows for one repair."""
+    return (
+        f"{repair['artifact']} was {repair['problem']} at {repair['path']}; "
+        f"{repair['by']} made it again from the same inputs"
+    )
+
+
+def check_scene_files(
+    job: JobSpec,
+    script: Script,
+    scenes: list[SceneAssets],
+    kinds: tuple[str, ...],
+    by: str,
+    runtime: Runtime[Context],
+) -> SceneCheck:
+    """Verify each scene's `kinds` ("image", "audio") before use; make a damaged or missing one again."""
+    specs = {spec["index"]: spec for spec in script["scenes"]}
+    checked, changed, repairs = [], [], []
+    update: dict[str, Any] = {"tiers": {}, "degraded": []}
+    retimed = False
+    for assets in scenes:
+        problems = {kind: artifact_problem(assets[kind]) for kind in kinds}  # type: ignore[literal-required]
+        if not any(problems.values()):
+            checked.append(assets)
+            continue
+        index = assets["index"]
+        task = SceneTask(
+            job=job,
+            title=script["title"],
+            scene=specs[index],
+            scene_count=len(script["scenes"]),
+            variant=assets.get("variant", 0),
+        )
+        fixed = cast(dict[str, Any], dict(assets))
+        for kind, problem in problems.items():
+            if problem is None:
+                continue
+            if kind == "image":
+                remade, routed = scene_image(task, runtime)
+            else:
+                remade, routed = scene_audio(task, runtime)  # type: ignore[assignment]
+                retimed |= abs(remade["duration_s"] - assets["audio"]["duration_s"]) > RETIME_TOLERANCE_S
+            fixed[kind] = remade
+            if routed is not None:
+                label = "image" if kind == "image" else "speech"
+                update["degraded"] += degradations(routed, f"{label}.{index:02d}")
+            repairs.append(
+                Repair(
+                    artifact=f"scene {index}'s {SCENE_FILES[kind]}",
+                    path=str(assets[kind]["path"]),  # type: ignore[literal-required]
+                    problem=problem,
+                    by=by,
+                )
+            )
+        update["tiers"].update(_made_by(fixed["image"], fixed["audio"], index))
+        checked.append(cast(SceneAssets, fixed))
+        changed.append(cast(SceneAssets, fixed))
+    if not repairs:
+        return SceneCheck(scenes)
+    update.update(scenes=changed, repairs=repairs, warnings=[repair_note(r) for r in repairs])
+    return SceneCheck(checked, update, retimed)
