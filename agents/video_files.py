@@ -140,7 +140,7 @@ class VideoInputs:
         """Note a repair when the file recorded in state is the one being made again."""
         if recorded is None or recorded["path"] != str(path):
             return
-        problem = artifact_problem(recorded) or "changed"
+        problem = artifact_problem(recorded) or "overwritten"
         repair = Repair(artifact=what, path=str(path), problem=problem, by=self.by)
         self._add({"repairs": [repair], "warnings": [repair_note(repair)]})
 

@@ -92,13 +92,14 @@ def artifact_problem(artifact: Artifact) -> str | None:
     if stat.st_size == artifact.get("bytes") and stat.st_mtime_ns == artifact.get("mtime_ns"):
         return None
     if "bytes" in artifact and stat.st_size != artifact["bytes"]:
-        return f"changed size ({stat.st_size} bytes, made as {artifact['bytes']})"
+        how = "truncated" if stat.st_size < artifact["bytes"] else "extended"
+        return f"{how} ({stat.st_size} bytes, made as {artifact['bytes']})"
     try:
         if sha256_file(path) == artifact["sha256"]:
             return None
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})"
-    return "changed content (its sha256 differs)"
+    return "overwritten (its sha256 differs)"
 
 
 def reusable(artifact: Artifact | None) -> bool:

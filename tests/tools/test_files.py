@@ -30,8 +30,8 @@ def test_a_file_only_touched_still_passes(artifact):
 @pytest.mark.parametrize(
     ("damage", "problem"),
     [
-        (lambda p: p.write_bytes(bytes(1004)), "changed content (its sha256 differs)"),
-        (lambda p: p.write_bytes(b"RIFF"), "changed size (4 bytes, made as 1004)"),
+        (lambda p: p.write_bytes(bytes(1004)), "overwritten (its sha256 differs)"),
+        (lambda p: p.write_bytes(b"RIFF"), "truncated (4 bytes, made as 1004)"),
         (lambda p: p.unlink(), "missing"),
     ],
     ids=["zeroed", "truncated", "deleted"],
@@ -52,7 +52,7 @@ def test_artifacts_recorded_before_sizes_existed_are_hashed(artifact):
     old = {key: artifact[key] for key in ("path", "sha256", "tier", "provider")}
     assert artifact_problem(old) is None
     Path(artifact["path"]).write_bytes(bytes(1004))
-    assert artifact_problem(old) == "changed content (its sha256 differs)"
+    assert artifact_problem(old) == "overwritten (its sha256 differs)"
 
 
 def test_partial_files_are_removed_and_finished_ones_kept(tmp_path: Path):
