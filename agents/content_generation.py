@@ -73,6 +73,11 @@ def _script_tier(routed: Routed, script: Script) -> str:
     return f"offline:{script['writer']}" if routed.tier == "offline" else f"{routed.tier}:{routed.provider}"
 
 
+def source_titles(facts: list[Fact]) -> dict[str, str]:
+    """The title each researched source has (a page's), for citations that read as names, not URLs."""
+    return {fact["source"]: fact["title"] for fact in facts if fact.get("title")}
+
+
 def _facts_block(facts: list[Fact]) -> str:
     return "\n".join(f"- {fact['text']} (source: {fact['source']})" for fact in facts) or "(no facts given)"
 
@@ -92,7 +97,11 @@ def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
         facts=_facts_block(facts),
     )
     request = _script_request(
-        job, prompt, lambda: write_offline_script(job["topic"], facts, job["duration_s"], rate)
+        job,
+        prompt,
+        lambda: write_offline_script(
+            job["topic"], facts, job["duration_s"], rate, source_titles=source_titles(facts)
+        ),
     )
     routed = runtime.context.models.text(request, "write_script", job.get("model", "default"))
     script = _routed_script(routed, facts)

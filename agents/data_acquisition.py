@@ -1,4 +1,4 @@
-"""DataAcquisition: read the sources a job names and keep every fact with its source."""
+"""DataAcquisition: research the topic, read the sources a job names, and keep every fact with its source."""
 
 from __future__ import annotations
 
@@ -12,20 +12,48 @@ from langgraph.types import RetryPolicy
 from agents.tracking import tracked
 from state import Context, DataIn, DataOut, DataState, Fact
 from tools.errors import is_transient
+from tools.research import ResearchUnavailable
 from tools.sources import extract_facts, read_source
+
+# What a person can do when the script can only be an outline.
+OUTLINE_FIX = "for a real one, start Ollama, set an API key, or pass --source FILE"
 
 
 @tracked("data_acquisition")
 def gather_facts(state: DataIn, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Read each --source file and extract its facts; with no sources there is nothing to gather."""
+    """Read each --source file, then research the topic on Wikipedia; every fact keeps its source."""
+    job = state["job"]
     facts: list[Fact] = []
-    for source in state["job"]["sources"]:
+    tiers: dict[str, str] = {}
+    warnings: list[str] = []
+    for source in job["sources"]:
         path = Path(source)
         title, text = read_source(path)
         facts.extend(extract_facts(title, text, str(path)))
-    update: dict[str, Any] = {"facts": facts}
     if facts:
-        update["tiers"] = {"facts": "offline:local-files"}
+        tiers["facts"] = "offline:local-files"
+    research = runtime.context.research
+    if job.get("research", True) and research is not None:
+        try:
+            page, found = research.research(job["topic"], job["lang"])
+        except ResearchUnavailable as exc:
+            if not facts:
+                warnings.append(f"research skipped ({exc}), so the script is an outline; {OUTLINE_FIX}")
+            else:
+                warnings.append(f"research skipped ({exc}); the script uses your sources only")
+        else:
+            if page is None and not facts:
+                warnings.append(
+                    f"Wikipedia has no page for this topic, so the script is an outline: {OUTLINE_FIX}"
+                )
+            facts.extend(found)
+            if found:
+                tiers["research"] = "free:wikipedia"
+    update: dict[str, Any] = {"facts": facts}
+    if tiers:
+        update["tiers"] = tiers
+    if warnings:
+        update["warnings"] = warnings
     return update
 
 

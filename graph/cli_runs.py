@@ -129,6 +129,12 @@ def make(
         str | None, typer.Option("--run-id", help="Name the run (letters, digits, . _ -).")
     ] = None,
     preview: Annotated[bool, typer.Option(help="Render at a third of the size: a fast draft.")] = False,
+    no_research: Annotated[
+        bool,
+        typer.Option(
+            "--no-research", help="Do not look the topic up on Wikipedia (WIKIPEDIA_URL); use --source only."
+        ),
+    ] = False,
     model: Annotated[
         str, typer.Option(help="A model alias from reelforge.toml's \\[aliases], e.g. quality or fast.")
     ] = "default",
@@ -160,6 +166,7 @@ def make(
             gates=[gate for gate, on in (("script", review), ("publish", approve_publish)) if on],
             preview=preview,
             model=model,
+            research=not no_research,
         )
         # An empty --run-id is a mistake, not a request for a generated id: check it before anything opens.
         from graph.run_ids import check_run_id

@@ -93,6 +93,9 @@ class StageProgress:
             self._set(node, 100)
         elif kind in ("waiting", "rejected", "failed", "stopped", "done"):
             self._close(event)
+        elif kind == "warning":
+            # Said when it happens, above the rows: an outline or a fallback is news before the video is.
+            self.progress.console.print(f"warning: {event['message']}", style="yellow", highlight=False)
         elif kind == "artifact_made" and data.get("artifact") == "script":
             self.progress.update(self.rows["check_script"], description=f"Script by {data['tier']}")
 

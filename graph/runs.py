@@ -32,6 +32,7 @@ from graph.run_events import EventTranslator
 from graph.run_ids import new_run_id, thread_id_for
 from graph.run_views import closing_event, describe, waiting_of
 from graph.services import Services
+from graph.settings import Settings
 from state import Context, JobSpec, RunEvent, VoiceLibrary
 from state.events import EventDraft, draft
 from state.gates import GateAnswer
@@ -42,6 +43,7 @@ from tools.journal import summarize_journal
 from tools.media.ffmpeg import find_ffmpeg
 from tools.memory import limit_malloc_arenas
 from tools.models.service import ModelRouter
+from tools.research import Wikipedia
 from tools.secrets import redact
 from tools.speech import VoiceShelf
 from tools.storage.protocols import EventLog
@@ -75,6 +77,13 @@ def _one_line(exc: BaseException) -> str:
 
 def _ignore(event: RunEvent) -> None:
     pass
+
+
+def _researcher(settings: Settings) -> Wikipedia | None:
+    research = settings.research
+    if not research.wikipedia:
+        return None
+    return Wikipedia(research.wikipedia_url, research.timeout_s, research.max_facts)
 
 
 def _no_such_run(run_id: str) -> BadInput:
@@ -252,6 +261,7 @@ class RunService:
             ffmpeg=find_ffmpeg(settings.ffmpeg),
             models=ModelRouter(settings.router, self.services.ledger, run_id),
             gallery_url=settings.gallery_url,
+            research=_researcher(settings),
             failpoint=settings.failpoint,
         )
 

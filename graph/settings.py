@@ -15,8 +15,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from graph.config_file import FILE_KEYS, read_config, where
+from graph.research_config import research_settings
 from graph.router_config import router_settings
 from state.model_settings import RouterSettings
+from state.research import ResearchSettings
 from tools.errors import BadInput
 from tools.secrets import register_secrets
 
@@ -91,6 +93,8 @@ class Settings(BaseSettings):
     failpoint: str | None = _env("failpoint")
     # The model router: [router], [providers.*], [aliases.*], [prices.*] and the providers' variables.
     router: RouterSettings = Field(default_factory=RouterSettings)
+    # Research before writing: [research] and WIKIPEDIA_URL, REELFORGE_RESEARCH.
+    research: ResearchSettings = ResearchSettings()
     # The [daily] table as written; graph/daily_plan.py checks it when a command needs the plan.
     daily: dict[str, Any] | None = None
     # The reelforge.toml that was read, if any.
@@ -198,6 +202,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         settings = Settings(
             router=router_settings(document, origin, env),
+            research=research_settings(document, origin, env),
             daily=daily,
             config_file=path,
             **overrides,

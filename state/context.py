@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from state.artifacts import SpokenSentence
 from state.model_calls import ImageRequest, Routed, SpeechRequest, TextRequest
+from state.script import Fact
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ class ModelService(Protocol):
         ...
 
 
+class Researcher(Protocol):
+    """A free source asked about a topic before anything is written (Wikipedia)."""
+
+    def research(self, topic: str, lang: str) -> tuple[object | None, list[Fact]]:
+        """The page found for `topic` (None: none) and its facts; raises when the source cannot be asked."""
+        ...
+
+
 @dataclass(frozen=True)
 class Context:
     """Per-run settings and clients, passed to every node through `Runtime[Context]`."""
@@ -79,5 +88,7 @@ class Context:
     gallery_url: str | None = None
     # Set when the run is being stopped: long nodes check it and give up at once.
     stop: threading.Event = field(default_factory=threading.Event)
+    # Where DataAcquisition researches the topic; None when research is off in the settings.
+    research: Researcher | None = None
     # The fault suite's kill point for this process (see tools/faults.py); None in every real run.
     failpoint: str | None = None

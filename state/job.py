@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired
+
 from typing_extensions import TypedDict
 
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
@@ -49,6 +51,8 @@ class JobSpec(TypedDict):
     preview: bool
     # A model alias from reelforge.toml's [aliases] ("quality", "fast"); "default" uses each provider's model.
     model: str
+    # Research the topic (Wikipedia) before writing; absent in jobs made before research existed: on.
+    research: NotRequired[bool]
 
 
 def output_size(aspect: str, preview: bool = False) -> tuple[int, int]:

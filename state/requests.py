@@ -72,6 +72,7 @@ class JobRequest(BaseModel):
     gates: list[str] = Field(default_factory=list)
     preview: bool = False
     model: str = "default"
+    research: bool = True
 
     @field_validator("topic")
     @classmethod
@@ -148,6 +149,7 @@ class JobRequest(BaseModel):
             "gates": list(self.gates),
             "preview": self.preview,
             "model": self.model,
+            "research": self.research,
         }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired
+
 from typing_extensions import TypedDict
 
 
@@ -10,6 +12,10 @@ class Fact(TypedDict):
 
     text: str
     source: str
+    # For researched facts: the page's title, the section the sentence is in, and the page revision.
+    title: NotRequired[str]
+    section: NotRequired[str]
+    revision: NotRequired[int]
 
 
 class Citation(TypedDict):

@@ -50,7 +50,11 @@ PROVIDER_ENV = (
 
 
 def _outside_settings(name: str) -> bool:
-    return name.startswith("REELFORGE_") or name in PROVIDER_ENV or name == "REDIS_URL"
+    return name.startswith("REELFORGE_") or name in PROVIDER_ENV or name in ("REDIS_URL", "WIKIPEDIA_URL")
+
+
+# Research asks Wikipedia, which tests cannot reach: it is off unless a test points WIKIPEDIA_URL at a fake.
+NO_RESEARCH = {"REELFORGE_RESEARCH": "off"}
 
 
 @pytest.fixture(autouse=True)
@@ -58,12 +62,19 @@ def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests that read settings in-process see only what they set themselves."""
     for name in [name for name in os.environ if _outside_settings(name)]:
         monkeypatch.delenv(name)
+    for name, value in NO_RESEARCH.items():
+        monkeypatch.setenv(name, value)
 
 
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
-    """The environment for a CLI subprocess using `home`, with no provider configured unless given."""
+    """The environment for a CLI subprocess using `home`, with no provider configured unless given.
+
+    Research is off unless the test sets WIKIPEDIA_URL (then on, at that URL) or REELFORGE_RESEARCH.
+    """
     env = {k: v for k, v in os.environ.items() if not _outside_settings(k)}
     env["REELFORGE_HOME"] = str(home)
+    if "WIKIPEDIA_URL" not in extra:
+        env.update(NO_RESEARCH)
     env.update(extra)
     return env
 

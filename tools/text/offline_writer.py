@@ -252,10 +252,9 @@ def _outline_script(
         f"{title}. An offline outline without sourced facts: it suggests questions to explore about "
         f"{subject} rather than stating facts."
     )
+    # The description is public: what to do about an outline is told to the operator, in the run's warnings.
     if facts_skipped:
         description += f" The sourced facts were too long to fit {duration_s} seconds."
-    else:
-        description += " Add source files to get a script built on real, cited facts."
     return {
         "title": title,
         "hook": chosen[0][0],
@@ -399,7 +398,7 @@ def _fact_script(
     citations: list[Citation] = [
         {"source": source, "title": source_titles.get(source) or _source_name(source)} for source in cited
     ]
-    names = ", ".join(citation["title"] for citation in citations[:10])
+    names = ", ".join(_cited(citation) for citation in citations[:10])
     more = f" and {len(citations) - 10} more" if len(citations) > 10 else ""
     description = (
         f"{title}. A short explainer on {subject} built from {len(picked)} sourced facts. Every statement in "
@@ -422,6 +421,12 @@ def _guidance_names(needed: int) -> list[str]:
         return []
     chosen = set(GUIDANCE_PRIORITY[: needed - 1]) | {"check"}
     return [name for name in GUIDANCE_ORDER if name in chosen]
+
+
+def _cited(citation: Citation) -> str:
+    """A citation as the public description names it: a web page with its address, so readers can go."""
+    title, source = citation["title"], citation["source"]
+    return f"{title} ({source})" if "://" in source and title != source else title
 
 
 def _source_name(source: str) -> str:
