@@ -11,7 +11,17 @@ from langgraph.types import RetryPolicy, interrupt
 
 from agents.scene_files import repair_note
 from agents.tracking import tracked
-from state import Artifact, Context, PublishIn, PublishOut, PublishState, Repair, Script, VideoResult
+from state import (
+    Artifact,
+    Context,
+    PublishIn,
+    PublishOut,
+    PublishState,
+    Repair,
+    SceneAssets,
+    Script,
+    VideoResult,
+)
 from state.gates import GateAnswer
 from tools.errors import is_transient
 from tools.faults import failpoint
@@ -19,8 +29,23 @@ from tools.files import artifact_problem
 from tools.publish import GalleryPublisher, PublicationIntents, PublishItem, idempotency_key, publish_once
 
 
-def script_markdown(script: Script) -> str:
-    """Render the script as Markdown for readers of the gallery."""
+def picture_credits(scenes: list[SceneAssets]) -> list[dict[str, str]]:
+    """The credit of every picture from open media, once each, in scene order."""
+    credits: list[dict[str, str]] = []
+    for scene in scenes:
+        credit = scene["image"].get("credit")
+        if credit and credit not in credits:
+            credits.append(credit)
+    return credits
+
+
+def credit_line(credit: dict[str, str]) -> str:
+    """One picture's attribution: title, author, licence and where it is from."""
+    return f'"{credit["title"]}" by {credit["author"]}, {credit["license"]} ({credit["source"]})'
+
+
+def script_markdown(script: Script, credits: list[dict[str, str]] | None = None) -> str:
+    """Render the script as Markdown for readers of the gallery, with the pictures' credits."""
     lines = [f"# {script['title']}", "", f"> {script['hook']}", ""]
     for scene in script["scenes"]:
         lines += [f"## Scene {scene['index']}: {scene['on_screen_text']}", "", scene["narration"], ""]
@@ -30,6 +55,8 @@ def script_markdown(script: Script) -> str:
     lines += ["## Call to action", "", script["call_to_action"], ""]
     if script["citations"]:
         lines += ["## Sources", ""] + [f"- {c['title']} ({c['source']})" for c in script["citations"]] + [""]
+    if credits:
+        lines += ["## Pictures", ""] + [f"- {credit_line(credit)}" for credit in credits] + [""]
     lines += [f"*Written by:* {script['writer']}", ""]
     return "\n".join(lines)
 
@@ -108,9 +135,13 @@ def publish_gallery(state: PublishState, runtime: Runtime[Context]) -> dict[str,
             "warnings": [repair_note(repair) for repair in repairs],
         }
     context = runtime.context
+    credits = picture_credits(state.get("scenes", []))
+    description = script["description"]
+    if credits:
+        description += " Pictures: " + "; ".join(credit_line(credit) for credit in credits) + "."
     metadata = {
         "title": script["title"],
-        "description": script["description"],
+        "description": description,
         "tags": script["tags"],
         "topic": job["topic"],
         "aspect": job["aspect"],
@@ -119,13 +150,14 @@ def publish_gallery(state: PublishState, runtime: Runtime[Context]) -> dict[str,
         "height": video["height"],
         "writer": script["writer"],
         "citations": script["citations"],
+        "credits": credits,
     }
     item = PublishItem(
         run_id=context.run_id,
         video=Path(video["video"]["path"]),
         thumbnail=Path(video["thumbnail"]["path"]),
         subtitles=Path(video["subtitles"]["path"]),
-        script_markdown=script_markdown(script),
+        script_markdown=script_markdown(script, credits),
     )
     sha = video["video"]["sha256"]
     publication, how = publish_once(

@@ -4,6 +4,7 @@ already made, and make again whatever was damaged before it is used."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -19,13 +20,22 @@ from state import (
     JobSpec,
     Repair,
     SceneAssets,
+    SceneSpec,
     SceneTask,
     Script,
     SpeechResult,
     SpokenSentence,
 )
 from state.model_calls import Degradation, ImageRequest, Routed, SpeechRequest
-from tools.files import artifact_problem, atomic_path, content_key, make_artifact, reusable, write_text_atomic
+from tools.files import (
+    artifact_problem,
+    atomic_path,
+    claim_once,
+    content_key,
+    make_artifact,
+    reusable,
+    write_text_atomic,
+)
 from tools.images.cards import render_card
 from tools.speech import spread_sentences
 
@@ -108,15 +118,36 @@ def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, A
         style=job["style"],
         orientation=job["orientation"],
     )
-    request = ImageRequest(prompt, width, height, card, SCENE_IMAGE_NEGATIVE, seed=int(key[:8], 16))
+    claims = runtime.context.run_dir / "media-claims"
+    request = ImageRequest(
+        prompt,
+        width,
+        height,
+        card,
+        SCENE_IMAGE_NEGATIVE,
+        seed=int(key[:8], 16),
+        query=search_words(scene, job["topic"]),
+        # One picture per scene: a scene made again (a resume, a retry) keeps the one it claimed.
+        claim=lambda picture: claim_once(claims, picture, f"scene-{scene['index']}-{variant}"),
+    )
     routed = runtime.context.models.image(request, "make_scene")
     if routed.tier != "offline":
         _write_bytes(path, routed.answer.data)
     # The offline tier's ledger name is generic; the artifact names what drew it.
     provider = routed.provider if routed.tier != "offline" else "cards"
     image = dict(make_artifact(path, routed.tier, provider))
+    if getattr(routed.answer, "credit", None):
+        image["credit"] = routed.answer.credit
     write_text_atomic(sidecar, json.dumps(image))
     return image, routed
+
+
+def search_words(scene: SceneSpec, topic: str) -> str:
+    """What to search open media for: the scene's picture description, or the topic for a card's."""
+    visual = re.sub(r"^(title|data) card:\s*", "", scene["visual"], flags=re.IGNORECASE)
+    if visual != scene["visual"] or not visual.strip():
+        return topic
+    return visual.split("\u2014")[0].strip()[:100]
 
 
 def scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifact, Routed | None]:

@@ -115,7 +115,12 @@ def _cost_row(row: CostRow) -> dict[str, Any]:
     }
 
 
-_MODE_STYLE = {"SELF-HOSTED": "bold green", "CLOUD": "bold yellow", "OFFLINE": "bold cyan"}
+_MODE_STYLE = {
+    "SELF-HOSTED": "bold green",
+    "CLOUD": "bold yellow",
+    "FREE": "bold blue",
+    "OFFLINE": "bold cyan",
+}
 
 
 def render_status(status: dict[str, Any]) -> RenderableType:

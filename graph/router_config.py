@@ -39,6 +39,9 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "voice": "alloy",
     },
     "groq": {"url": "https://api.groq.com/openai/v1", "text_model": "llama-3.3-70b-versatile"},
+    # Open media (no key): used when something answers there, like the self-hosted defaults.
+    "openverse": {"url": "https://api.openverse.org", "image_model": "openverse", "timeout_s": 20.0},
+    "commons": {"url": "https://commons.wikimedia.org", "image_model": "commons", "timeout_s": 20.0},
     "offline": {"text_model": "offline-writer", "image_model": "cards", "speech_model": "local-voice"},
 }
 
@@ -55,6 +58,8 @@ ENV_VARS: dict[str, dict[str, str]] = {
     "huggingface": {"url": "HF_INFERENCE_URL", "api_key": "HF_TOKEN", "hub_url": "HF_ENDPOINT"},
     "openai": {"url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY"},
     "groq": {"url": "GROQ_BASE_URL", "api_key": "GROQ_API_KEY"},
+    "openverse": {"url": "OPENVERSE_URL"},
+    "commons": {"url": "COMMONS_URL"},
 }
 # Providers that are skipped unless they have a key (cloud) or a URL (a generic OpenAI-compatible server).
 _NEEDS = {"openai_compatible": "url", "huggingface": "api_key", "openai": "api_key", "groq": "api_key"}

@@ -17,6 +17,8 @@ class Artifact(TypedDict):
     # Size and mtime when made: a file that still has both needs no rehash before it is used.
     bytes: NotRequired[int]
     mtime_ns: NotRequired[int]
+    # For a picture from open media: title, author, licence, licence_url, source and provider.
+    credit: NotRequired[dict[str, str]]
 
 
 class Repair(TypedDict):

@@ -10,11 +10,11 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 Capability = Literal["text", "image", "speech"]
-Tier = Literal["self-hosted", "cloud", "offline"]
+Tier = Literal["self-hosted", "cloud", "free", "offline"]
 CAPABILITIES: tuple[Capability, ...] = ("text", "image", "speech")
 
 # Lower is better: the router tries tiers in this order, and "degraded" means a higher rank won.
-TIER_RANK: dict[str, int] = {"self-hosted": 0, "cloud": 1, "offline": 2}
+TIER_RANK: dict[str, int] = {"self-hosted": 0, "cloud": 1, "free": 2, "offline": 3}
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,10 @@ class ImageRequest:
     offline: Callable[[], bytes]
     negative_prompt: str = ""
     seed: int = 0
+    # What to search open media for (the scene's picture description), and how a search claims a picture
+    # so no two scenes of a run show the same one (False: another scene has it).
+    query: str = ""
+    claim: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class MediaAnswer:
     content_type: str = ""
     # Filled by the router after decoding: seconds of audio for speech, 1 for an image.
     audio_s: float = 0.0
+    # For open media: title, author, licence, licence URL and source page, for the credits.
+    credit: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ PROVIDER_TIERS: dict[str, str] = {
     "huggingface": "cloud",
     "openai": "cloud",
     "groq": "cloud",
+    "openverse": "free",
+    "commons": "free",
     "offline": "offline",
 }
 PROVIDER_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -23,11 +25,13 @@ PROVIDER_CAPABILITIES: dict[str, tuple[str, ...]] = {
     "huggingface": ("text", "image", "speech"),
     "openai": ("text", "image", "speech"),
     "groq": ("text",),
+    "openverse": ("image",),
+    "commons": ("image",),
     "offline": ("text", "image", "speech"),
 }
 DEFAULT_ORDER: dict[str, list[str]] = {
     "text": ["ollama", "openai_compatible", "huggingface", "openai", "groq", "offline"],
-    "image": ["comfyui", "huggingface", "openai", "offline"],
+    "image": ["comfyui", "huggingface", "openai", "openverse", "commons", "offline"],
     "speech": ["coqui", "huggingface", "openai", "offline"],
 }
 

@@ -218,6 +218,8 @@ class PublishIn(TypedDict):
     video: VideoResult
     publications: list[Publication]
     republish: NotRequired[bool]
+    # The scenes, for the credits of pictures from open media.
+    scenes: NotRequired[list[SceneAssets]]
 
 
 class PublishState(TypedDict, total=False):
@@ -228,6 +230,7 @@ class PublishState(TypedDict, total=False):
     video: VideoResult
     publications: Annotated[list[Publication], add_publications]
     republish: bool
+    scenes: list[SceneAssets]
     warnings: Annotated[list[str], operator.add]
     repairs: Annotated[list[Repair], operator.add]
     damaged: list[str]

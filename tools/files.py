@@ -119,3 +119,16 @@ def remove_partials(folder: Path) -> list[Path]:
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
+
+
+def claim_once(folder: Path, key: str, owner: str) -> bool:
+    """Claim `key` for `owner` across processes and threads; True when it is (or already was) the owner's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / hashlib.sha256(key.encode()).hexdigest()[:24]
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip() == owner
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(owner)
+    return True

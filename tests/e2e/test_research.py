@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.conftest import run_cli
 from tests.servers.harness import refused_url
 from tests.servers.mediawiki import GLACIER, MediaWikiServer
+from tests.servers.open_media import CommonsServer, OpenverseServer
 
 pytestmark = pytest.mark.slow
 
@@ -66,3 +69,40 @@ def test_with_no_network_the_first_line_says_why_it_is_an_outline(home):
     assert (home / "gallery" / "offline" / "video.mp4").is_file()
     description = json.loads((home / "gallery" / "offline" / "metadata.json").read_text())["description"]
     assert "--source" not in description and "Ollama" not in description, "no operator notes in public"
+
+
+def test_no_keys_no_model_real_facts_and_real_pictures_with_credits(home):
+    with MediaWikiServer() as wiki, OpenverseServer() as openverse, CommonsServer() as commons:
+        made = run_cli(
+            home,
+            *MAKE,
+            "--duration",
+            "30",
+            "--json",
+            "--run-id",
+            "photos",
+            WIKIPEDIA_URL=wiki.url,
+            OPENVERSE_URL=openverse.url,
+            COMMONS_URL=commons.url,
+        )
+        page_url, served = f"{wiki.url}/wiki/Glacier", openverse.url
+    assert made.code == 0, made.stderr
+    entry = home / "gallery" / "photos"
+    metadata = json.loads((entry / "metadata.json").read_text())
+    script = (entry / "script.md").read_text()
+    assert len([sentence for sentence in _page_sentences() if sentence in script]) >= 3
+    assert page_url in metadata["description"]
+    report = json.loads((home / "runs" / "photos" / "report.json").read_text())
+    images = {key: tier for key, tier in report["tiers"].items() if key.startswith("images")}
+    assert images and set(images.values()) == {"free:openverse"}, report["tiers"]
+    # Every scene shows its own served photograph, credited, under a licence that allows reuse.
+    credits = metadata["credits"]
+    assert len(credits) == len(images) and len({c["source"] for c in credits}) == len(credits)
+    assert all(c["source"].startswith(served) and c["author"] for c in credits)
+    assert "Pictures:" in metadata["description"] and "## Pictures" in script
+    scenes = sorted((home / "runs" / "photos" / "scenes").glob("scene-*.png"))
+    colourful = [
+        np.asarray(Image.open(path).convert("RGB"), dtype=np.float32).std(axis=(0, 1)).mean()
+        for path in scenes
+    ]
+    assert min(colourful) > 20, "photographs, not flat cards"

@@ -72,6 +72,8 @@ def test_defaults_with_an_empty_environment(home: Path):
         "huggingface",
         "openai",
         "groq",
+        "openverse",
+        "commons",
         "offline",
     }
     # Self-hosted servers at localhost are tried, but were not set up by the user.

@@ -15,7 +15,7 @@ from tools.storage.protocols import LedgerStore
 
 log = structlog.get_logger("reelforge.health")
 
-MODES = {0: "SELF-HOSTED", 1: "CLOUD", 2: "OFFLINE"}
+MODES = {0: "SELF-HOSTED", 1: "CLOUD", 2: "FREE", 3: "OFFLINE"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def serving_tiers(rows: list[HealthRow]) -> dict[str, str]:
         if row.healthy:
             rank = TIER_RANK[row.tier]
             best[row.capability] = min(best.get(row.capability, rank), rank)
-    return {capability: MODES[best.get(capability, 2)] for capability in CAPABILITIES}
+    return {capability: MODES[best.get(capability, max(MODES))] for capability in CAPABILITIES}
 
 
 def overall_mode(rows: list[HealthRow]) -> str:

@@ -26,6 +26,10 @@ def build_provider(name: str, capability: str, settings: ProviderSettings, model
         from tools.models.comfyui import ComfyUIImage
 
         return ComfyUIImage(settings.url, model, settings.family, timeout)
+    if name in ("openverse", "commons"):
+        from tools.models.open_media import CommonsImage, OpenverseImage
+
+        return (OpenverseImage if name == "openverse" else CommonsImage)(settings.url, timeout)
     if name == "coqui":
         from tools.models.coqui import CoquiSpeech
 

@@ -205,7 +205,7 @@ class Router:
             return MediaAnswer(answer.data, answer.model, answer.content_type, audio_s=seconds)
         if isinstance(request, ImageRequest):
             png = normalise_image(answer.data, request.width, request.height)
-            return MediaAnswer(png, answer.model, "image/png")
+            return MediaAnswer(png, answer.model, "image/png", credit=answer.credit)
         wav, seconds = normalise_speech(answer.data)
         return MediaAnswer(wav, answer.model, "audio/wav", audio_s=seconds)
 
