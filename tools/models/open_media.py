@@ -13,14 +13,15 @@ import html
 import io
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from state.model_calls import Capability, HealthResult, ImageRequest, MediaAnswer, Tier
 from tools.models.failures import ProviderError
+from tools.web import USER_AGENT
 
-USER_AGENT = "reelforge/0.1 (https://github.com/reelforge/reelforge; short explainer videos)"
 MAX_IMAGE_BYTES = 25_000_000
 _OPENVERSE_LICENCES = ("cc0", "pdm", "by", "by-sa")
 _TAGS = re.compile(r"<[^>]+>")
@@ -60,16 +61,27 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-class _OpenMedia:
-    """What both sources share: a client per call, the download, the claim, the credit."""
+# A source's search: (client, its base URL, the request) -> candidates, each with id, url, title, author,
+# license, license_url, source, width and height.
+Search = Callable[[httpx.Client, str, ImageRequest], list[dict[str, str]]]
 
-    name: str = "open-media"
+
+class OpenMediaImage:
+    """One open-media source as an image provider: its search, then the download, the claim, the credit."""
+
     tier: Tier = "free"
     capability: Capability = "image"
 
     def __init__(
-        self, url: str, timeout_s: float = 20.0, transport: httpx.BaseTransport | None = None
+        self,
+        name: str,
+        search: Search,
+        url: str,
+        timeout_s: float = 20.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self.name = name
+        self._search = search
         self.endpoint = url.rstrip("/")
         self.timeout_s = timeout_s
         self.transport = transport
@@ -88,14 +100,11 @@ class _OpenMedia:
             transport=self.transport,
         )
 
-    def _candidates(self, client: httpx.Client, request: ImageRequest) -> list[dict[str, str]]:
-        raise NotImplementedError
-
     def call(self, request: ImageRequest) -> MediaAnswer:
         """The best openly licensed picture for the scene's words that no other scene of the run has."""
         query = request.query.strip() or request.prompt[:100]
         with self._client() as client:
-            candidates = self._candidates(client, request)
+            candidates = self._search(client, self.endpoint, request)
             if not candidates:
                 raise ProviderError("empty", f"no openly licensed picture for '{query}'")
             wanted_landscape = request.width >= request.height
@@ -125,7 +134,7 @@ class _OpenMedia:
         started = time.monotonic()
         try:
             with self._client() as client:
-                self._candidates(client, ImageRequest("sky", 64, 64, lambda: b"", query="sky"))
+                self._search(client, self.endpoint, ImageRequest("sky", 64, 64, lambda: b"", query="sky"))
         except ProviderError as error:
             return HealthResult(
                 False, (time.monotonic() - started) * 1000, error=f"{error.kind}: {error.detail}"
@@ -133,102 +142,104 @@ class _OpenMedia:
         return HealthResult(True, (time.monotonic() - started) * 1000, models=[self.name])
 
 
-class OpenverseImage(_OpenMedia):
+def _openverse_search(client: httpx.Client, endpoint: str, request: ImageRequest) -> list[dict[str, str]]:
     """Openverse's image search (no key): `GET /v1/images/?q=…&license=cc0,pdm,by,by-sa`."""
-
-    name = "openverse"
-
-    def _candidates(self, client: httpx.Client, request: ImageRequest) -> list[dict[str, str]]:
-        aspect = (
-            "wide"
-            if request.width > request.height
-            else "tall"
-            if request.height > request.width
-            else "square"
+    aspect = (
+        "wide" if request.width > request.height else "tall" if request.height > request.width else "square"
+    )
+    body = _json(
+        _get(
+            client,
+            f"{endpoint}/v1/images/",
+            q=request.query or request.prompt[:100],
+            license=",".join(_OPENVERSE_LICENCES),
+            aspect_ratio=aspect,
+            page_size=20,
+            mature="false",
         )
-        body = _json(
-            _get(
-                client,
-                f"{self.endpoint}/v1/images/",
-                q=request.query or request.prompt[:100],
-                license=",".join(_OPENVERSE_LICENCES),
-                aspect_ratio=aspect,
-                page_size=20,
-                mature="false",
-            )
+    )
+    found = []
+    for item in body.get("results", []) or []:
+        if not isinstance(item, dict) or str(item.get("license", "")).lower() not in _OPENVERSE_LICENCES:
+            continue
+        if not item.get("url") or not item.get("id"):
+            continue
+        code = str(item["license"]).lower()
+        version = f" {item['license_version']}" if item.get("license_version") else ""
+        licence = code.upper() if code in ("cc0", "pdm") else f"CC {code.upper()}{version}"
+        found.append(
+            {
+                "id": str(item["id"]),
+                "url": str(item["url"]),
+                "title": str(item.get("title") or "Untitled"),
+                "author": str(item.get("creator") or "unknown"),
+                "license": licence,
+                "license_url": str(item.get("license_url") or ""),
+                "source": str(item.get("foreign_landing_url") or item["url"]),
+                "width": str(item.get("width") or 0),
+                "height": str(item.get("height") or 0),
+            }
         )
-        found = []
-        for item in body.get("results", []) or []:
-            if not isinstance(item, dict) or str(item.get("license", "")).lower() not in _OPENVERSE_LICENCES:
-                continue
-            if not item.get("url") or not item.get("id"):
-                continue
-            code = str(item["license"]).lower()
-            version = f" {item['license_version']}" if item.get("license_version") else ""
-            licence = code.upper() if code in ("cc0", "pdm") else f"CC {code.upper()}{version}"
-            found.append(
-                {
-                    "id": str(item["id"]),
-                    "url": str(item["url"]),
-                    "title": str(item.get("title") or "Untitled"),
-                    "author": str(item.get("creator") or "unknown"),
-                    "license": licence,
-                    "license_url": str(item.get("license_url") or ""),
-                    "source": str(item.get("foreign_landing_url") or item["url"]),
-                    "width": str(item.get("width") or 0),
-                    "height": str(item.get("height") or 0),
-                }
-            )
-        return found
+    return found
 
 
 _COMMONS_OK = re.compile(r"^(cc0|public domain|pd\b.*|cc[ -]by(-sa)?[ -]?\d(\.\d)?.*)$", re.IGNORECASE)
 
 
-class CommonsImage(_OpenMedia):
+def _commons_search(client: httpx.Client, endpoint: str, request: ImageRequest) -> list[dict[str, str]]:
     """Wikimedia Commons through the Action API: a file search with `prop=imageinfo` and its licence."""
-
-    name = "commons"
-
-    def _candidates(self, client: httpx.Client, request: ImageRequest) -> list[dict[str, str]]:
-        body = _json(
-            _get(
-                client,
-                f"{self.endpoint}/w/api.php",
-                action="query",
-                format="json",
-                formatversion=2,
-                generator="search",
-                gsrsearch=f"filetype:bitmap {request.query or request.prompt[:100]}",
-                gsrnamespace=6,
-                gsrlimit=20,
-                prop="imageinfo",
-                iiprop="url|size|mime|extmetadata",
-                iiurlwidth=max(request.width, request.height),
-            )
+    body = _json(
+        _get(
+            client,
+            f"{endpoint}/w/api.php",
+            action="query",
+            format="json",
+            formatversion=2,
+            generator="search",
+            gsrsearch=f"filetype:bitmap {request.query or request.prompt[:100]}",
+            gsrnamespace=6,
+            gsrlimit=20,
+            prop="imageinfo",
+            iiprop="url|size|mime|extmetadata",
+            iiurlwidth=max(request.width, request.height),
         )
-        pages = body.get("query", {}).get("pages", []) if isinstance(body.get("query"), dict) else []
-        found = []
-        for page in sorted(pages, key=lambda p: p.get("index", 0)):
-            info = (page.get("imageinfo") or [{}])[0]
-            meta = info.get("extmetadata", {})
-            licence = _meta(meta, "LicenseShortName")
-            if not _COMMONS_OK.match(licence) or not str(info.get("mime", "")).startswith("image/"):
-                continue
-            found.append(
-                {
-                    "id": str(page.get("pageid") or page.get("title")),
-                    "url": str(info.get("thumburl") or info.get("url") or ""),
-                    "title": str(page.get("title", "")).removeprefix("File:"),
-                    "author": _meta(meta, "Artist") or "unknown",
-                    "license": licence,
-                    "license_url": _meta(meta, "LicenseUrl"),
-                    "source": str(info.get("descriptionurl") or ""),
-                    "width": str(info.get("width") or 0),
-                    "height": str(info.get("height") or 0),
-                }
-            )
-        return [item for item in found if item["url"]]
+    )
+    pages = body.get("query", {}).get("pages", []) if isinstance(body.get("query"), dict) else []
+    found = []
+    for page in sorted(pages, key=lambda p: p.get("index", 0)):
+        info = (page.get("imageinfo") or [{}])[0]
+        meta = info.get("extmetadata", {})
+        licence = _meta(meta, "LicenseShortName")
+        if not _COMMONS_OK.match(licence) or not str(info.get("mime", "")).startswith("image/"):
+            continue
+        found.append(
+            {
+                "id": str(page.get("pageid") or page.get("title")),
+                "url": str(info.get("thumburl") or info.get("url") or ""),
+                "title": str(page.get("title", "")).removeprefix("File:"),
+                "author": _meta(meta, "Artist") or "unknown",
+                "license": licence,
+                "license_url": _meta(meta, "LicenseUrl"),
+                "source": str(info.get("descriptionurl") or ""),
+                "width": str(info.get("width") or 0),
+                "height": str(info.get("height") or 0),
+            }
+        )
+    return [item for item in found if item["url"]]
+
+
+def openverse_image(
+    url: str, timeout_s: float = 20.0, transport: httpx.BaseTransport | None = None
+) -> OpenMediaImage:
+    """Openverse as an image provider."""
+    return OpenMediaImage("openverse", _openverse_search, url, timeout_s, transport)
+
+
+def commons_image(
+    url: str, timeout_s: float = 20.0, transport: httpx.BaseTransport | None = None
+) -> OpenMediaImage:
+    """Wikimedia Commons as an image provider."""
+    return OpenMediaImage("commons", _commons_search, url, timeout_s, transport)
 
 
 def _decodes(data: bytes) -> bool:

@@ -27,9 +27,9 @@ def build_provider(name: str, capability: str, settings: ProviderSettings, model
 
         return ComfyUIImage(settings.url, model, settings.family, timeout)
     if name in ("openverse", "commons"):
-        from tools.models.open_media import CommonsImage, OpenverseImage
+        from tools.models.open_media import commons_image, openverse_image
 
-        return (OpenverseImage if name == "openverse" else CommonsImage)(settings.url, timeout)
+        return (openverse_image if name == "openverse" else commons_image)(settings.url, timeout)
     if name == "coqui":
         from tools.models.coqui import CoquiSpeech
 

@@ -16,8 +16,8 @@ import httpx
 from state import Fact
 from tools.errors import ReelforgeError
 from tools.sources import extract_facts
+from tools.web import USER_AGENT
 
-USER_AGENT = "reelforge/0.1 (https://github.com/reelforge/reelforge; short explainer videos)"
 # A page longer than this is cut: the lead and the first sections carry the facts a short video needs.
 MAX_EXTRACT_CHARS = 200_000
 # Sections whose sentences are lists of other places to read, not facts.

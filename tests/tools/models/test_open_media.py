@@ -13,7 +13,7 @@ from tests.servers.harness import refused_url
 from tests.servers.open_media import CommonsServer, OpenverseServer
 from tools.files import claim_once
 from tools.models.failures import ProviderError
-from tools.models.open_media import CommonsImage, OpenverseImage
+from tools.models.open_media import commons_image, openverse_image
 
 
 def _request(claim=None) -> ImageRequest:
@@ -23,7 +23,7 @@ def _request(claim=None) -> ImageRequest:
 @pytest.fixture(params=["openverse", "commons"])
 def source(request):
     server = OpenverseServer() if request.param == "openverse" else CommonsServer()
-    provider = OpenverseImage if request.param == "openverse" else CommonsImage
+    provider = openverse_image if request.param == "openverse" else commons_image
     with server:
         yield provider(server.url), server
 
@@ -42,7 +42,7 @@ def test_a_reusable_picture_with_its_credit(source):
 
 def test_the_broken_picture_is_passed_over():
     with OpenverseServer() as server:
-        answer = OpenverseImage(server.url).call(_request())
+        answer = openverse_image(server.url).call(_request())
     assert answer.credit["title"] not in ("Broken", "Forbidden")
 
 
@@ -62,7 +62,7 @@ def test_no_results_is_empty():
     with OpenverseServer() as server:
         server.fail("empty", times=None)
         with pytest.raises(ProviderError) as error:
-            OpenverseImage(server.url).call(_request())
+            openverse_image(server.url).call(_request())
     assert error.value.kind == "empty"
 
 
@@ -70,7 +70,7 @@ def test_a_429_names_its_wait():
     with OpenverseServer() as server:
         server.fail("429")
         with pytest.raises(ProviderError) as error:
-            OpenverseImage(server.url).call(_request())
+            openverse_image(server.url).call(_request())
     assert error.value.kind == "rate_limited" and error.value.retry_after_s == 1
 
 
@@ -78,11 +78,11 @@ def test_a_hang_is_a_timeout():
     with OpenverseServer() as server:
         server.fail("hang")
         with pytest.raises(ProviderError) as error:
-            OpenverseImage(server.url, timeout_s=0.5).call(_request())
+            openverse_image(server.url, timeout_s=0.5).call(_request())
     assert error.value.kind == "timeout"
 
 
 def test_nothing_listening_is_refused():
     with pytest.raises(ProviderError) as error:
-        OpenverseImage(refused_url()).call(_request())
+        openverse_image(refused_url()).call(_request())
     assert error.value.kind == "refused"
