@@ -116,36 +116,37 @@ class Wikipedia:
     def _query(self, client: httpx.Client, base: str, **params: Any) -> dict[str, Any]:
         """One `action=query` call; its `query` object. One wait when the site asks for it (429)."""
         params = {"action": "query", "format": "json", "formatversion": 2, **params}
-        for attempt in range(2):
-            try:
-                response = client.get("/w/api.php", params=params)
-            except httpx.TimeoutException:
-                raise ResearchUnavailable(
-                    f"Wikipedia at {base} did not answer within {self.timeout_s:g} s"
-                ) from None
-            except httpx.HTTPError as exc:
-                raise ResearchUnavailable(f"Wikipedia at {base} cannot be reached ({_reason(exc)})") from None
-            if response.status_code == 429:
-                if attempt == 0:
-                    time.sleep(_retry_after(response))
-                    continue
-                raise ResearchUnavailable(f"Wikipedia at {base} is rate-limiting requests; try again later")
-            if response.status_code != 200:
-                raise ResearchUnavailable(f"Wikipedia at {base} answered HTTP {response.status_code}")
-            try:
-                body = response.json()
-            except ValueError:
-                raise ResearchUnavailable(
-                    f"Wikipedia at {base} answered with something other than JSON"
-                ) from None
-            if not isinstance(body, dict) or "error" in body:
-                error = body.get("error", {}) if isinstance(body, dict) else {}
-                raise ResearchUnavailable(
-                    f"Wikipedia at {base} refused the query ({error.get('info', 'no reason')})"
-                )
-            query = body.get("query", {})
-            return query if isinstance(query, dict) else {}
-        raise AssertionError("unreachable: the second attempt returns or raises")
+        response = self._get(client, base, params)
+        if response.status_code == 429:
+            time.sleep(_retry_after(response))
+            response = self._get(client, base, params)
+        if response.status_code == 429:
+            raise ResearchUnavailable(f"Wikipedia at {base} is rate-limiting requests; try again later")
+        if response.status_code != 200:
+            raise ResearchUnavailable(f"Wikipedia at {base} answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise ResearchUnavailable(
+                f"Wikipedia at {base} answered with something other than JSON"
+            ) from None
+        if not isinstance(body, dict) or "error" in body:
+            error = body.get("error", {}) if isinstance(body, dict) else {}
+            raise ResearchUnavailable(
+                f"Wikipedia at {base} refused the query ({error.get('info', 'no reason')})"
+            )
+        query = body.get("query", {})
+        return query if isinstance(query, dict) else {}
+
+    def _get(self, client: httpx.Client, base: str, params: dict[str, Any]) -> httpx.Response:
+        try:
+            return client.get("/w/api.php", params=params)
+        except httpx.TimeoutException:
+            raise ResearchUnavailable(
+                f"Wikipedia at {base} did not answer within {self.timeout_s:g} s"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ResearchUnavailable(f"Wikipedia at {base} cannot be reached ({_reason(exc)})") from None
 
 
 def _retry_after(response: httpx.Response) -> float:
