@@ -12,7 +12,7 @@ from langgraph.types import RetryPolicy
 from agents.tracking import tracked
 from state import Context, DataIn, DataOut, DataState, Fact
 from tools.errors import is_transient
-from tools.research import ResearchUnavailable
+from tools.research import ResearchUnavailable, WikiPage, language_note
 from tools.sources import extract_facts, read_source
 
 # What a person can do when the script can only be an outline.
@@ -49,6 +49,8 @@ def gather_facts(state: DataIn, runtime: Runtime[Context]) -> dict[str, Any]:
             facts.extend(found)
             if found:
                 tiers["research"] = "free:wikipedia"
+            if found and isinstance(page, WikiPage) and (note := language_note(page, job["lang"])):
+                warnings.append(note)
     update: dict[str, Any] = {"facts": facts}
     if tiers:
         update["tiers"] = tiers

@@ -521,14 +521,17 @@ def _near_duplicate(words: set[str], kept: list[set[str]]) -> bool:
     return False
 
 
-def extract_facts(title: str, text: str, source: str, limit: int = 40) -> list[Fact]:
-    """Pick up to `limit` informative, distinct sentences from a source, in document order."""
+def extract_facts(title: str, text: str, source: str, limit: int = 40, lang: str = "en") -> list[Fact]:
+    """Pick up to `limit` informative, distinct sentences from a source, in document order.
+
+    `lang` is the text's language, for where its sentences end ("z. B." does not end a German one).
+    """
     if limit <= 0:
         return []
     candidates: list[str] = []
     seen: set[str] = set()
     for paragraph in _paragraphs(text):
-        for sentence in split_sentences(paragraph):
+        for sentence in split_sentences(paragraph, lang):
             key = normalise_text(sentence)
             if key in seen or not _is_fact_sentence(sentence):
                 continue

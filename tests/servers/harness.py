@@ -11,7 +11,8 @@ routes. Tests then call `server.fail(kind, times=n)` to make the next n matching
 - "truncated": answer 200 with the first half of the route's real body (an image or audio that won't decode);
 - "wrong_type": answer 200 with an HTML page where the route sends JSON, an image or audio.
 
-"Refused" needs no server: `refused_url()` is an address on which nothing listens.
+"Refused" needs no server: `refused_url()` is an address on which nothing listens. A slow service is
+`server.delay_s = 1.0`: every request is answered after that many seconds (benchmarks of overlap use it).
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class ProtocolServer:
     """A protocol fake on 127.0.0.1 and a free port; use as a context manager or call start/stop."""
 
     hang_s = 30.0
+    # Seconds every request waits before its answer (a slow network or a busy service).
+    delay_s = 0.0
 
     def __init__(self) -> None:
         self.routes: list[tuple[str, str, Route]] = []
@@ -152,6 +155,8 @@ class ProtocolServer:
         """Find the route for `request` and apply any fault; None means hang."""
         with self._lock:
             self.requests.append(request)
+        if self.delay_s > 0:
+            self._stop_hanging.wait(self.delay_s)
         fault = self._take_fault(request.path)
         if fault == "hang":
             self._stop_hanging.wait(self.hang_s)

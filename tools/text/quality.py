@@ -7,6 +7,7 @@ import re
 
 from state import QualityReport, Script
 from tools.errors import BadInput
+from tools.text.german import full_stop_continues as german_full_stop_continues
 
 # A voice cannot be driven at its full measured rate: pauses between sentences and scenes eat the rest.
 MAX_FILL = 0.95
@@ -97,8 +98,9 @@ _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "fig", "figs", "vol", "vols", "p
 
 _SPOKEN_TOKEN = re.compile(r"\S*[^\W_]\S*")
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")
-_OPENERS = "\"'\u201c\u2018([\u00bf\u00a1"
+# Closing quotes include German ones (\u201c, \u2018) and guillemets, which close in either direction.
+_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u201c\u2018\u00bb\u00ab\u203a\u2039)\]]*\s+")
+_OPENERS = "\"'\u201c\u2018\u201e\u201a\u00bb\u00ab\u203a\u2039([\u00bf\u00a1"
 
 
 def count_words(text: str) -> int:
@@ -106,8 +108,11 @@ def count_words(text: str) -> int:
     return len(_SPOKEN_TOKEN.findall(text))
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences, keeping abbreviations ("e.g.", "Dr.") and decimals ("3.5") intact."""
+def split_sentences(text: str, lang: str = "en") -> list[str]:
+    """Split prose into sentences, keeping abbreviations ("e.g.", "Dr.") and decimals ("3.5") intact.
+
+    `lang` "de" uses German rules instead ("z. B.", "Nr. 5", "am 27. Mai 1937"); others use English ones.
+    """
     text = " ".join(text.split())
     sentences: list[str] = []
     start = 0
@@ -116,11 +121,12 @@ def split_sentences(text: str) -> list[str]:
         if end >= len(text):
             break
         # Slices stay short: copying the rest of a 5 MB text at every full stop would be quadratic.
-        after = text[end : end + 8]
+        after = text[end : end + 16]
         if not _starts_sentence(after):
             continue
         punct = text[match.start()]
-        if punct == "." and _is_abbreviation(text[max(start, match.start() - 40) : match.start()], after):
+        before = text[max(start, match.start() - 40) : match.start()]
+        if punct == "." and _is_abbreviation(before, after, lang):
             continue
         piece = text[start:end].strip()
         if piece:
@@ -141,8 +147,10 @@ def _starts_sentence(rest: str) -> bool:
     return first.isupper() or first.isdigit()
 
 
-def _is_abbreviation(before: str, after: str) -> bool:
+def _is_abbreviation(before: str, after: str, lang: str = "en") -> bool:
     """True when the word before a period is an abbreviation or an initial, not a sentence end."""
+    if lang.split("-")[0].lower() == "de":
+        return german_full_stop_continues(before, after)
     word = before.rsplit(None, 1)[-1] if before.strip() else ""
     word = word.lstrip(_OPENERS).lower()
     if not word:
