@@ -10,7 +10,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, Send, interrupt
 
-from agents.scene_files import degradations, scene_update
+from agents.scene_files import degradations, scene_task, scene_update
 from agents.tracking import tracked
 from prompts import REVISE_SCRIPT, SCRIPT_SYSTEM, WRITE_SCRIPT
 from state import (
@@ -172,13 +172,8 @@ def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, A
 def fan_out_scenes(state: ContentState) -> list[Send]:
     """Send one make_scene branch per scene."""
     script = state["script"]
-    count = len(script["scenes"])
     return [
-        Send(
-            "make_scene",
-            SceneTask(job=state["job"], title=script["title"], scene=scene, scene_count=count, variant=0),
-        )
-        for scene in script["scenes"]
+        Send("make_scene", scene_task(state["job"], script, scene["index"])) for scene in script["scenes"]
     ]
 
 
@@ -259,13 +254,7 @@ def remake_scene(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
         "visual": regen["visual"] or original["visual"],
     }
     edited: Script = {**script, "scenes": [scene if s["index"] == number else s for s in script["scenes"]]}
-    task = SceneTask(
-        job=state["job"],
-        title=script["title"],
-        scene=scene,
-        scene_count=len(script["scenes"]),
-        variant=regen["variant"],
-    )
+    task = scene_task(state["job"], edited, number, regen["variant"])
     return {**scene_update(task, runtime), "script": edited, "regen": None}
 
 

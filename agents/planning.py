@@ -21,6 +21,12 @@ _WORDS_ASPECT = {
     "widescreen": "16:9",
     "square": "1:1",
 }
+# "with photos", "using stock clips", "with video clips", "with cards": what the scene pictures are.
+_VISUALS = re.compile(
+    r"\s*\b(with|using)\s+(real\s+|stock\s+)?(?P<kind>photos|photographs|pictures|video\s+clips|clips|cards)\b",
+    re.IGNORECASE,
+)
+_VISUAL_WORDS = {"photos": "photos", "photographs": "photos", "pictures": "photos", "cards": "cards"}
 _LEAD = re.compile(
     r"^\s*(please\s+)?(make|create|generate|produce|render)\s+(me\s+)?(an?\s+)?"
     r"(short\s+|quick\s+)?(video|reel|short|clip)?\s*(about|on|explaining|for)?\s*",
@@ -47,6 +53,10 @@ def parse_request(text: str) -> JobSpec:
         if pattern.search(remaining):
             fields.setdefault("aspect", aspect)
             remaining = pattern.sub("", remaining)
+    if match := _VISUALS.search(remaining):
+        kind = " ".join(match.group("kind").lower().split())
+        fields["visuals"] = _VISUAL_WORDS.get(kind, "clips")
+        remaining = remaining[: match.start()] + remaining[match.end() :]
     remaining = _TAIL.sub("", remaining)
     remaining = _LEAD.sub("", " ".join(remaining.split()))
     topic = remaining.strip(" .,!?:;-\"'")

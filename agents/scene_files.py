@@ -3,8 +3,10 @@ already made, and make again whatever was damaged before it is used."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -36,12 +38,27 @@ from tools.files import (
     reusable,
     write_text_atomic,
 )
-from tools.images.cards import render_card
+from tools.images.cards import plan_pictograms, render_card
 from tools.speech import spread_sentences
 
 # A remade narration this much longer or shorter than the first take moves the timeline.
 RETIME_TOLERANCE_S = 0.05
 SCENE_FILES = {"image": "picture", "audio": "narration"}
+
+
+def scene_task(job: JobSpec, script: Script, index: int, variant: int = 0) -> SceneTask:
+    """The work order for scene `index` of `script`: its words, and the pictogram its card would show,
+    chosen over the whole script so that two neighbouring cards never show the same one."""
+    position = next(n for n, spec in enumerate(script["scenes"]) if spec["index"] == index)
+    pictograms = plan_pictograms([cast(dict[str, str], spec) for spec in script["scenes"]], script["title"])
+    return SceneTask(
+        job=job,
+        title=script["title"],
+        scene=script["scenes"][position],
+        scene_count=len(script["scenes"]),
+        variant=variant,
+        pictogram=pictograms[position],
+    )
 
 
 def degradations(routed: Routed, artifact: str) -> list[Degradation]:
@@ -86,8 +103,21 @@ def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, A
     width, height = job["width"], job["height"]
     kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
     variant = task.get("variant", 0)
+    visuals = job.get("visuals", "auto")
+    # "auto" keeps the key it always had, so runs made before --visuals existed reuse their pictures.
+    asked = () if visuals == "auto" else (visuals,)
     key = content_key(
-        "image-v2", task["title"], scene, task["scene_count"], job["style"], width, height, kind, *_take(task)
+        "image-v3",
+        task["title"],
+        scene,
+        task["scene_count"],
+        job["style"],
+        width,
+        height,
+        kind,
+        *_take(task),
+        *asked,
+        task.get("pictogram", ""),
     )
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
     sidecar = path.with_suffix(".json")
@@ -107,6 +137,8 @@ def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, A
             out_path=path,
             kind=kind,
             take=variant,
+            visual=scene["visual"],
+            pictogram=task.get("pictogram", ""),
         )
         return path.read_bytes()
 
@@ -129,13 +161,20 @@ def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, A
         query=search_words(scene, job["topic"]),
         # One picture per scene: a scene made again (a resume, a retry) keeps the one it claimed.
         claim=lambda picture: claim_once(claims, picture, f"scene-{scene['index']}-{variant}"),
+        visuals=visuals,
     )
     routed = runtime.context.models.image(request, "make_scene")
+    # A stock clip stays the MP4 it came as, beside where the still would be (the sidecar is shared).
+    clip = str(getattr(routed.answer, "content_type", "")).startswith("video/")
+    if clip:
+        path = path.with_suffix(".mp4")
     if routed.tier != "offline":
         _write_bytes(path, routed.answer.data)
     # The offline tier's ledger name is generic; the artifact names what drew it.
     provider = routed.provider if routed.tier != "offline" else "cards"
     image = dict(make_artifact(path, routed.tier, provider))
+    if clip:
+        image["media"] = "clip"
     if getattr(routed.answer, "credit", None):
         image["credit"] = routed.answer.credit
     write_text_atomic(sidecar, json.dumps(image))
@@ -201,8 +240,12 @@ def scene_update(task: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
     writer = get_stream_writer()
     index = task["scene"]["index"]
     writer({"stage": "scene", "scene": index, "of": task["scene_count"], "status": "started"})
-    image, image_routed = scene_image(task, runtime)
-    audio, audio_routed = scene_audio(task, runtime)
+    # The picture's wait on the network (a search, a download) overlaps the voice, which is CPU work here;
+    # leaving the block waits for the picture even when the voice fails, so no file is written after.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scene-{index}-image") as picture:
+        pending = picture.submit(contextvars.copy_context().run, scene_image, task, runtime)
+        audio, audio_routed = scene_audio(task, runtime)
+        image, image_routed = pending.result()
     writer(
         {
             "stage": "scene",
@@ -252,7 +295,6 @@ def check_scene_files(
     runtime: Runtime[Context],
 ) -> SceneCheck:
     """Verify each scene's `kinds` ("image", "audio") before use; make a damaged or missing one again."""
-    specs = {spec["index"]: spec for spec in script["scenes"]}
     checked, changed, repairs = [], [], []
     update: dict[str, Any] = {"tiers": {}, "degraded": []}
     retimed = False
@@ -262,13 +304,7 @@ def check_scene_files(
             checked.append(assets)
             continue
         index = assets["index"]
-        task = SceneTask(
-            job=job,
-            title=script["title"],
-            scene=specs[index],
-            scene_count=len(script["scenes"]),
-            variant=assets.get("variant", 0),
-        )
+        task = scene_task(job, script, index, assets.get("variant", 0))
         fixed = cast(dict[str, Any], dict(assets))
         for kind, problem in problems.items():
             if problem is None:

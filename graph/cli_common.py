@@ -39,6 +39,7 @@ FIELD_FLAGS = {
     "lang": "--lang",
     "voice": "--voice",
     "style": "--style",
+    "visuals": "--visuals",
     "sources": "--source",
     "music": "--music",
     "targets": "--target",

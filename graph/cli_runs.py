@@ -96,6 +96,15 @@ def _report(outcome: RunOutcome, as_json: bool) -> None:
         typer.echo(f"run {run_id}: {record.status}" + (f" ({record.error})" if record.error else ""))
 
 
+def _third_party_notice() -> None:
+    """Once per home, on the first run that could use the free tier: what it sends to third parties."""
+    from graph.third_party import first_run_notice
+
+    settings = services().settings
+    if line := first_run_notice(settings.home, settings.router):
+        typer.echo(line, err=True)
+
+
 NO_WORKER = (
     "no worker is running: the job waits in Redis until one starts; "
     "start one with 'reelforge worker' (same REDIS_URL and REELFORGE_HOME)"
@@ -135,6 +144,14 @@ def make(
             "--no-research", help="Do not look the topic up on Wikipedia (WIKIPEDIA_URL); use --source only."
         ),
     ] = False,
+    visuals: Annotated[
+        str,
+        typer.Option(
+            help="Scene pictures: auto (best image model that answers, then open media, then cards),"
+            " photos (open-media photographs first), clips (stock video clips first; needs PEXELS_API_KEY"
+            " or PIXABAY_API_KEY) or cards (drawn offline)."
+        ),
+    ] = "auto",
     model: Annotated[
         str, typer.Option(help="A model alias from reelforge.toml's \\[aliases], e.g. quality or fast.")
     ] = "default",
@@ -167,6 +184,7 @@ def make(
             preview=preview,
             model=model,
             research=not no_research,
+            visuals=visuals,
         )
         # An empty --run-id is a mistake, not a request for a generated id: check it before anything opens.
         from graph.run_ids import check_run_id
@@ -179,6 +197,7 @@ def make(
         job = check_inputs(job)
         check_setup(services().settings, job)
         record = runs().submit(job, run_id=named, queue=queue)
+    _third_party_notice()
     if queue:
         from graph.runs import RunOutcome
 

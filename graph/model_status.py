@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.router_config import setup_hint
 from graph.services import Services
+from graph.third_party import HOW_TO_TURN_OFF, OFF, third_party_note
 from state.model_calls import CAPABILITIES
 from state.model_settings import PROVIDER_TIERS
 from tools.errors import BadInput
@@ -48,26 +49,18 @@ def provider_status(services: Services) -> dict[str, Any]:
     for row in rows:
         if not row.configured and not row.healthy:
             row = replace(row, error=f"nothing answers at the default address; {setup_hint(row.provider)}")
-        listed.append(asdict(row))
+        # A free-tier row that would be tried says what it sends to whom: those services are third parties.
+        note = third_party_note(row.capability, row.endpoint) if row.tier == "free" else ""
+        listed.append({**asdict(row), "third_party": note})
     for capability in CAPABILITIES:
         for name in router.order[capability]:
             provider = router.providers.get(name)
-            if provider is not None and not provider.enabled:
-                listed.append(
-                    asdict(
-                        HealthRow(
-                            capability,
-                            PROVIDER_TIERS[name],
-                            name,
-                            provider.url,
-                            False,
-                            False,
-                            0.0,
-                            [],
-                            setup_hint(name),
-                        )
-                    )
-                )
+            if provider is None or provider.enabled:
+                continue
+            switched_off = PROVIDER_TIERS[name] == "free" and not router.third_party_free
+            hint = OFF if switched_off else setup_hint(name)
+            off = HealthRow(capability, PROVIDER_TIERS[name], name, provider.url, False, False, 0.0, [], hint)
+            listed.append({**asdict(off), "third_party": ""})
     # In the order calls try them: by capability, then by the configured order.
     listed.sort(
         key=lambda r: (
@@ -75,7 +68,12 @@ def provider_status(services: Services) -> dict[str, Any]:
             router.order[r["capability"]].index(r["provider"]),
         )
     )
-    return {"mode": overall_mode(rows), "capabilities": serving_tiers(rows), "providers": listed}
+    return {
+        "mode": overall_mode(rows),
+        "capabilities": serving_tiers(rows),
+        "third_party_free": router.third_party_free,
+        "providers": listed,
+    }
 
 
 def cost_report(services: Services, since: str, by: GroupBy) -> dict[str, Any]:
@@ -130,8 +128,10 @@ def render_status(status: dict[str, Any]) -> RenderableType:
     from rich.text import Text
 
     table = Table("capability", "tier", "provider", "endpoint", "healthy", "latency", "models", "last error")
+    third_party = False
     for raw in status["providers"]:
-        row = HealthRow(**raw)
+        row = HealthRow(**{key: value for key, value in raw.items() if key != "third_party"})
+        third_party = third_party or bool(raw.get("third_party"))
         healthy = (
             Text("yes", "green")
             if row.healthy
@@ -140,7 +140,7 @@ def render_status(status: dict[str, Any]) -> RenderableType:
         models = ", ".join(row.models[:3]) + (f" (+{len(row.models) - 3})" if len(row.models) > 3 else "")
         table.add_row(
             row.capability,
-            row.tier,
+            f"{row.tier}*" if raw.get("third_party") else row.tier,
             row.provider,
             row.endpoint,
             healthy,
@@ -150,7 +150,15 @@ def render_status(status: dict[str, Any]) -> RenderableType:
         )
     mode = status["mode"]
     serving = ", ".join(f"{cap}: {tier}" for cap, tier in status["capabilities"].items())
-    return Group(Text.assemble(("mode: ", "bold"), (mode, _MODE_STYLE[mode]), f"   ({serving})"), table)
+    heading = Text.assemble(("mode: ", "bold"), (mode, _MODE_STYLE[mode]), f"   ({serving})")
+    if not third_party:
+        return Group(heading, table)
+    footnote = Text(
+        "* free tier: a third party gets the prompts, scene descriptions or narration text (see 'status "
+        f"--json'); to stop that, {HOW_TO_TURN_OFF}",
+        style="dim",
+    )
+    return Group(heading, table, footnote)
 
 
 def render_costs(report: dict[str, Any]) -> RenderableType:

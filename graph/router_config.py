@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr, ValidationError
 
 from graph.config_file import read_config, where
-from state.model_settings import ProviderSettings, RouterSettings
+from state.model_settings import PROVIDER_TIERS, ProviderSettings, RouterSettings
 from tools.errors import BadInput
 
 # Built-in defaults. Self-hosted servers have a default URL (used when they answer); cloud ones need a key.
@@ -40,8 +40,38 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "groq": {"url": "https://api.groq.com/openai/v1", "text_model": "llama-3.3-70b-versatile"},
     # Open media (no key): used when something answers there, like the self-hosted defaults.
-    "openverse": {"url": "https://api.openverse.org", "image_model": "openverse", "timeout_s": 20.0},
+    # Openverse takes each scene's search at once (up to 8 scenes: a burst its anonymous 20 a minute allows).
+    "openverse": {
+        "url": "https://api.openverse.org",
+        "image_model": "openverse",
+        "timeout_s": 20.0,
+        "concurrency": 8,
+    },
     "commons": {"url": "https://commons.wikimedia.org", "image_model": "commons", "timeout_s": 20.0},
+    # Stock photos and clips: only with their free keys, like the cloud providers.
+    "pexels": {"url": "https://api.pexels.com", "image_model": "pexels", "timeout_s": 20.0},
+    "pixabay": {"url": "https://pixabay.com", "image_model": "pixabay", "timeout_s": 20.0},
+    # Pollinations' anonymous API (no key), used when it answers. Its anonymous tier allows one request
+    # at a time per address, hence a concurrency of 1. Speech is its text API's GET endpoint.
+    "pollinations_text": {
+        "url": "https://text.pollinations.ai/openai",
+        "text_model": "openai",
+        "timeout_s": 120.0,
+        "concurrency": 1,
+    },
+    "pollinations_image": {
+        "url": "https://image.pollinations.ai",
+        "image_model": "flux",
+        "timeout_s": 120.0,
+        "concurrency": 1,
+    },
+    "pollinations_speech": {
+        "url": "https://text.pollinations.ai",
+        "speech_model": "openai-audio",
+        "voice": "alloy",
+        "timeout_s": 120.0,
+        "concurrency": 1,
+    },
     "offline": {"text_model": "offline-writer", "image_model": "cards", "speech_model": "local-voice"},
 }
 
@@ -60,10 +90,33 @@ ENV_VARS: dict[str, dict[str, str]] = {
     "groq": {"url": "GROQ_BASE_URL", "api_key": "GROQ_API_KEY"},
     "openverse": {"url": "OPENVERSE_URL"},
     "commons": {"url": "COMMONS_URL"},
+    "pexels": {"url": "PEXELS_URL", "api_key": "PEXELS_API_KEY"},
+    "pixabay": {"url": "PIXABAY_URL", "api_key": "PIXABAY_API_KEY"},
+    "pollinations_text": {"url": "POLLINATIONS_TEXT_URL"},
+    "pollinations_image": {"url": "POLLINATIONS_IMAGE_URL"},
+    "pollinations_speech": {"url": "POLLINATIONS_SPEECH_URL"},
 }
 # Providers that are skipped unless they have a key (cloud) or a URL (a generic OpenAI-compatible server).
-_NEEDS = {"openai_compatible": "url", "huggingface": "api_key", "openai": "api_key", "groq": "api_key"}
-_ROUTER_KEYS = {"order", "gpu_usd_per_hour", "failures_before_cooldown", "failure_window_s", "cooldown_s"}
+_NEEDS = {
+    "openai_compatible": "url",
+    "huggingface": "api_key",
+    "openai": "api_key",
+    "groq": "api_key",
+    "pexels": "api_key",
+    "pixabay": "api_key",
+}
+_ROUTER_KEYS = {
+    "order",
+    "gpu_usd_per_hour",
+    "failures_before_cooldown",
+    "failure_window_s",
+    "cooldown_s",
+    "third_party_free",
+}
+# The one switch for the whole free tier, over [router] third_party_free.
+THIRD_PARTY_ENV = "REELFORGE_THIRD_PARTY_FREE"
+_OFF = ("0", "false", "no", "off")
+_ON = ("1", "true", "yes", "on")
 
 
 def _first_error(error: ValidationError) -> str:
@@ -106,6 +159,19 @@ def load_router_settings(home: Path, environ: Mapping[str, str] | None = None) -
     return router_settings(document, where(path), env)
 
 
+def third_party_free(router: Mapping[str, Any], where: str, env: Mapping[str, str]) -> bool:
+    """Whether the free tier (prompts sent to third parties) is on: REELFORGE_THIRD_PARTY_FREE, else
+    [router] third_party_free, else on."""
+    if switch := env.get(THIRD_PARTY_ENV, "").strip().lower():
+        if switch not in _OFF + _ON:
+            raise BadInput(f"{THIRD_PARTY_ENV}={switch!r} must be on or off; fix it or unset it")
+        return switch in _ON
+    value = router.get("third_party_free", True)
+    if not isinstance(value, bool):
+        raise BadInput(f"{where}: [router] third_party_free must be true or false, not {value!r}")
+    return value
+
+
 def router_settings(document: Mapping[str, Any], where: str, env: Mapping[str, str]) -> RouterSettings:
     """Defaults, overlaid by the file's router tables, overlaid by `env`; BadInput names any bad key."""
     router = _table(document.get("router", {}), where, "router")
@@ -113,6 +179,7 @@ def router_settings(document: Mapping[str, Any], where: str, env: Mapping[str, s
         raise BadInput(
             f"{where}: unknown key '{sorted(bad)[0]}' in [router]; known: {', '.join(sorted(_ROUTER_KEYS))}"
         )
+    router["third_party_free"] = free_tier = third_party_free(router, where, env)
     prices = _table(document.get("prices", {}), where, "prices")
     premium = prices.pop("premium", None)
     providers: dict[str, ProviderSettings] = {}
@@ -132,6 +199,9 @@ def router_settings(document: Mapping[str, Any], where: str, env: Mapping[str, s
             fields["api_key"] = SecretStr(fields["api_key"])
         needed = _NEEDS.get(name)
         if needed and not fields.get(needed):
+            fields["enabled"] = False
+        # By tier, not by name: every source that sends the job's words to a third party for free.
+        if not free_tier and PROVIDER_TIERS.get(name) == "free":
             fields["enabled"] = False
         try:
             providers[name] = ProviderSettings(**fields)

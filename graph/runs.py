@@ -57,6 +57,8 @@ EventSink = Callable[[RunEvent], None]
 # `tasks` says when each node starts and what it returned; `custom` carries scene and render progress.
 STREAM_MODES: list[StreamMode] = ["tasks", "custom"]
 RECURSION_LIMIT = 200
+# Threads for sync nodes: every scene of the longest script (8) at once, and the nodes beside them.
+NODE_THREADS = 16
 # Statuses in which a run is someone's business right now; the rest have settled until a person acts.
 ACTIVE = ("queued", "running")
 
@@ -672,15 +674,28 @@ class _SigtermCancels:
         self.loop.remove_signal_handler(signal.SIGTERM)
 
 
+def run_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop for a run. LangGraph runs sync nodes on the loop's default executor, which Python
+    sizes at cores + 4 (6 threads on 2 cores): too few for a fan-out of up to 8 scenes whose waits (the
+    network, the voice) should overlap. Threads start only when needed."""
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(ThreadPoolExecutor(NODE_THREADS, thread_name_prefix="reelforge-node"))
+    return loop
+
+
+def _run_to_end(coroutine: Awaitable[T]) -> T:
+    with asyncio.Runner(loop_factory=run_loop) as runner:  # Ctrl-C cancels the run's task: a clean stop
+        return runner.run(coroutine)  # type: ignore[arg-type]
+
+
 def _block(coroutine: Awaitable[T]) -> T:
     """Run `coroutine` to completion from sync code: here, or on a helper thread if a loop already runs."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        with asyncio.Runner() as runner:  # Ctrl-C cancels the run's task, which stops it cleanly
-            return runner.run(coroutine)  # type: ignore[arg-type]
+        return _run_to_end(coroutine)
     with ThreadPoolExecutor(1, thread_name_prefix="reelforge-run") as pool:
-        return pool.submit(asyncio.run, coroutine).result()  # type: ignore[arg-type]
+        return pool.submit(_run_to_end, coroutine).result()
 
 
 class SyncRunService:

@@ -2,8 +2,9 @@
 
 Settings measured here for graphs under Celery 5.7: late acks and reject-on-worker-lost (a job whose worker
 dies is redelivered), prefetch 1 (a busy worker holds no second job), a visibility timeout longer than the
-longest job, a sync task that runs the graph with `asyncio.run` (native async tasks fail to serialise), async
-clients made inside the task, and a per-thread lock so a redelivered job never runs beside its original.
+longest job, a sync task that runs the graph on its own event loop (native async tasks fail to
+serialise), async clients made inside the task, and a per-thread lock so a redelivered job never runs
+beside its original.
 A run that stops at a gate ends its job: it holds no worker and no lock while it waits.
 """
 
@@ -86,7 +87,7 @@ def worker_services() -> Services:
 
 def run_job(task: Task, run_id: str, answer: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run, resume or answer one queued run under its thread lock; retry while another worker holds it."""
-    from graph.runs import RunService
+    from graph.runs import RunService, run_loop
     from tools.home import RunBusy
 
     service = RunService(worker_services(), owner=task.request.hostname or "worker")
@@ -96,7 +97,8 @@ def run_job(task: Task, run_id: str, answer: dict[str, Any] | None = None) -> di
     if record.status in ("done", "rejected") or (record.status == "waiting" and answer is None):
         return {"run_id": run_id, "status": record.status}
     try:
-        outcome = asyncio.run(service.execute(run_id, answer=answer, lock_wait_s=0.0))
+        with asyncio.Runner(loop_factory=run_loop) as runner:  # threads for every scene at once
+            outcome = runner.run(service.execute(run_id, answer=answer, lock_wait_s=0.0))
     except RunBusy:
         # The job is running elsewhere (a redelivery of a long job), or its dead worker's lock has not
         # expired yet: come back when it may have.

@@ -19,6 +19,8 @@ class Artifact(TypedDict):
     mtime_ns: NotRequired[int]
     # For a picture from open media: title, author, licence, licence_url, source and provider.
     credit: NotRequired[dict[str, str]]
+    # "clip" when a scene's picture is a short video clip (an MP4 the renderer plays); absent for a still.
+    media: NotRequired[str]
 
 
 class Repair(TypedDict):

@@ -25,6 +25,11 @@ STYLES: tuple[str, ...] = ("bold", "calm", "news", "sunset", "mono")
 # Where a run may stop for a person: after the quality gate with the draft script, or before publishing.
 GATES: tuple[str, ...] = ("script", "publish")
 
+# What scene pictures are: "auto" takes the best image provider that answers (models, then open media,
+# then cards); "photos" puts photographs from open media first; "clips" puts short stock video clips first;
+# "cards" draws every scene offline.
+VISUALS: tuple[str, ...] = ("auto", "photos", "clips", "cards")
+
 # Preview renders at a third of the size: same timeline, a fraction of the x264 cost.
 PREVIEW_SCALE = 1 / 3
 
@@ -53,6 +58,8 @@ class JobSpec(TypedDict):
     model: str
     # Research the topic (Wikipedia) before writing; absent in jobs made before research existed: on.
     research: NotRequired[bool]
+    # One of VISUALS; absent in jobs made before it existed: "auto".
+    visuals: NotRequired[str]
 
 
 def output_size(aspect: str, preview: bool = False) -> tuple[int, int]:

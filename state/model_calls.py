@@ -46,6 +46,15 @@ class ImageRequest:
     # so no two scenes of a run show the same one (False: another scene has it).
     query: str = ""
     claim: Callable[[str], bool] | None = None
+    # The job's --visuals: "photos" and "clips" try the free tier's sources first, "cards" only the
+    # offline cards, "auto" the configured order.
+    visuals: str = "auto"
+
+    def wants_clips(self) -> bool:
+        """Whether a short video clip (MP4) may answer instead of a still: the job asked for clips.
+
+        Sources that have clips then try them first; the answer's content type says which it is."""
+        return self.visuals == "clips"
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ class TextAnswer:
 
 @dataclass(frozen=True)
 class MediaAnswer:
-    """Bytes of an image or an audio file. The router checks they decode before it accepts them."""
+    """Bytes of an image, a video clip ("video/mp4") or an audio file; the router checks they decode."""
 
     data: bytes
     model: str

@@ -15,6 +15,13 @@ PROVIDER_TIERS: dict[str, str] = {
     "groq": "cloud",
     "openverse": "free",
     "commons": "free",
+    # Stock photos and clips, each with a free key (PEXELS_API_KEY, PIXABAY_API_KEY).
+    "pexels": "free",
+    "pixabay": "free",
+    # Pollinations' keyless API: one provider per capability, since each has its own endpoint.
+    "pollinations_text": "free",
+    "pollinations_image": "free",
+    "pollinations_speech": "free",
     "offline": "offline",
 }
 PROVIDER_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -27,12 +34,27 @@ PROVIDER_CAPABILITIES: dict[str, tuple[str, ...]] = {
     "groq": ("text",),
     "openverse": ("image",),
     "commons": ("image",),
+    "pexels": ("image",),
+    "pixabay": ("image",),
+    "pollinations_text": ("text",),
+    "pollinations_image": ("image",),
+    "pollinations_speech": ("speech",),
     "offline": ("text", "image", "speech"),
 }
 DEFAULT_ORDER: dict[str, list[str]] = {
-    "text": ["ollama", "openai_compatible", "huggingface", "openai", "groq", "offline"],
-    "image": ["comfyui", "huggingface", "openai", "openverse", "commons", "offline"],
-    "speech": ["coqui", "huggingface", "openai", "offline"],
+    "text": ["ollama", "openai_compatible", "huggingface", "openai", "groq", "pollinations_text", "offline"],
+    "image": [
+        "comfyui",
+        "huggingface",
+        "openai",
+        "openverse",
+        "commons",
+        "pexels",
+        "pixabay",
+        "pollinations_image",
+        "offline",
+    ],
+    "speech": ["coqui", "huggingface", "openai", "pollinations_speech", "offline"],
 }
 
 
@@ -114,6 +136,8 @@ class RouterSettings(BaseModel):
     failures_before_cooldown: int = Field(default=3, ge=1)
     failure_window_s: float = Field(default=60.0, gt=0)
     cooldown_s: float = Field(default=120.0, ge=0)
+    # False turns off every provider of the "free" tier: they send prompts to third parties.
+    third_party_free: bool = True
 
     @field_validator("order")
     @classmethod

@@ -167,6 +167,9 @@ class SceneTask(TypedDict):
     scene_count: int
     # 0 for the first take; a regeneration asks for the next one, so the files differ even for equal words.
     variant: int
+    # The offline card's pictogram, planned over the whole script so neighbouring cards differ; absent in
+    # tasks made before pictograms existed: the card picks its own.
+    pictogram: NotRequired[str]
 
 
 class VideoIn(TypedDict):

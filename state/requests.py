@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from state.job import ASPECTS, GATES, LANGUAGES, ORIENTATIONS, STYLES, VOICES, JobSpec, output_size
+from state.job import ASPECTS, GATES, LANGUAGES, ORIENTATIONS, STYLES, VISUALS, VOICES, JobSpec, output_size
 
 MAX_TOPIC_CHARS = 500
 MIN_DURATION_S = 10
@@ -45,6 +45,7 @@ _CLOSED_SETS: dict[str, tuple[tuple[str, ...], str]] = {
     "style": (STYLES, "style"),
     "targets": (TARGETS, "publish target"),
     "gates": (GATES, "gate"),
+    "visuals": (VISUALS, "kind of visuals"),
 }
 
 
@@ -73,6 +74,7 @@ class JobRequest(BaseModel):
     preview: bool = False
     model: str = "default"
     research: bool = True
+    visuals: str = "auto"
 
     @field_validator("topic")
     @classmethod
@@ -113,7 +115,7 @@ class JobRequest(BaseModel):
             raise ValueError("the music path is empty; give an audio file, or leave it out")
         return value
 
-    @field_validator("aspect", "lang", "voice", "style")
+    @field_validator("aspect", "lang", "voice", "style", "visuals")
     @classmethod
     def _closed_set(cls, value: str, info: ValidationInfo) -> str:
         return _one_of(value.lower() if info.field_name == "lang" else value, info.field_name or "")
@@ -150,6 +152,7 @@ class JobRequest(BaseModel):
             "preview": self.preview,
             "model": self.model,
             "research": self.research,
+            "visuals": self.visuals,
         }
 
 

@@ -46,6 +46,13 @@ PROVIDER_ENV = (
     "OPENAI_BASE_URL",
     "GROQ_API_KEY",
     "GROQ_BASE_URL",
+    "POLLINATIONS_TEXT_URL",
+    "POLLINATIONS_IMAGE_URL",
+    "POLLINATIONS_SPEECH_URL",
+    "PEXELS_URL",
+    "PEXELS_API_KEY",
+    "PIXABAY_URL",
+    "PIXABAY_API_KEY",
 )
 
 
@@ -55,6 +62,19 @@ def _outside_settings(name: str) -> bool:
 
 # Research asks Wikipedia, which tests cannot reach: it is off unless a test points WIKIPEDIA_URL at a fake.
 NO_RESEARCH = {"REELFORGE_RESEARCH": "off"}
+# The free tier's public services (Openverse, Commons, Pollinations) answer on a machine with a network: off,
+# so the suite gives the same results everywhere, unless a test points one of them at a fake.
+FREE_TIER_SETTINGS = (
+    "OPENVERSE_URL",
+    "COMMONS_URL",
+    "POLLINATIONS_TEXT_URL",
+    "POLLINATIONS_IMAGE_URL",
+    "POLLINATIONS_SPEECH_URL",
+    "PEXELS_API_KEY",
+    "PIXABAY_API_KEY",
+    "REELFORGE_THIRD_PARTY_FREE",
+)
+NO_FREE_TIER = {"REELFORGE_THIRD_PARTY_FREE": "off"}
 
 
 @pytest.fixture(autouse=True)
@@ -62,19 +82,28 @@ def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests that read settings in-process see only what they set themselves."""
     for name in [name for name in os.environ if _outside_settings(name)]:
         monkeypatch.delenv(name)
-    for name, value in NO_RESEARCH.items():
+    for name, value in {**NO_RESEARCH, **NO_FREE_TIER}.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def free_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For in-process tests that point the free tier at fakes: the switch back to its default, on."""
+    monkeypatch.delenv("REELFORGE_THIRD_PARTY_FREE")
 
 
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment for a CLI subprocess using `home`, with no provider configured unless given.
 
-    Research is off unless the test sets WIKIPEDIA_URL (then on, at that URL) or REELFORGE_RESEARCH.
+    Research is off unless the test sets WIKIPEDIA_URL (then on, at that URL) or REELFORGE_RESEARCH, and
+    the free tier is off unless the test points one of its services at a fake.
     """
     env = {k: v for k, v in os.environ.items() if not _outside_settings(k)}
     env["REELFORGE_HOME"] = str(home)
     if "WIKIPEDIA_URL" not in extra:
         env.update(NO_RESEARCH)
+    if not set(FREE_TIER_SETTINGS) & set(extra):
+        env.update(NO_FREE_TIER)
     env.update(extra)
     return env
 

@@ -24,3 +24,17 @@ def test_parse_request(line, topic, duration, aspect):
 def test_parse_request_rejects_empty_topic():
     with pytest.raises(ValidationError):
         parse_request("make a video about")
+
+
+@pytest.mark.parametrize(
+    ("line", "topic", "visuals"),
+    [
+        ("make a video about bees with photos", "bees", "photos"),
+        ("make a 30 second video about the moon using stock video clips", "the moon", "clips"),
+        ("make a video about coffee with cards", "coffee", "cards"),
+        ("make a video about playing cards", "playing cards", "auto"),
+    ],
+)
+def test_parse_request_visuals(line, topic, visuals):
+    job = parse_request(line)
+    assert (job["topic"], job["visuals"]) == (topic, visuals)

@@ -80,6 +80,7 @@ CASES = [
     make("voice", "coffee", "--voice", "bob", needle="--voice: unknown voice 'bob'"),
     make("lang", "coffee", "--lang", "fr", needle="--lang: unknown language 'fr'"),
     make("style", "coffee", "--style", "neon", needle="--style: unknown style 'neon'"),
+    make("visuals", "coffee", "--visuals", "gifs", needle="--visuals: unknown kind of visuals 'gifs'"),
     make("model", "coffee", "--model", "best", needle="--model: unknown model alias 'best'"),
     cli(
         "plan-target", "daily", "--plan", "FILES/plan-target.toml", needle="unknown publish target 'youtube'"

@@ -74,6 +74,11 @@ def test_defaults_with_an_empty_environment(home: Path):
         "groq",
         "openverse",
         "commons",
+        "pexels",
+        "pixabay",
+        "pollinations_text",
+        "pollinations_image",
+        "pollinations_speech",
         "offline",
     }
     # Self-hosted servers at localhost are tried, but were not set up by the user.
@@ -85,8 +90,8 @@ def test_defaults_with_an_empty_environment(home: Path):
         assert providers[name].enabled is True, name
         assert providers[name].explicit is False, name
         assert providers[name].url == url
-    # Cloud providers need a key, a generic OpenAI-compatible server needs a URL.
-    for name in ("huggingface", "openai", "groq", "openai_compatible"):
+    # Cloud providers and stock media need a key, a generic OpenAI-compatible server needs a URL.
+    for name in ("huggingface", "openai", "groq", "openai_compatible", "pexels", "pixabay"):
         assert providers[name].enabled is False, name
         assert providers[name].explicit is False, name
         assert providers[name].api_key is None, name

@@ -424,21 +424,29 @@ def test_status_reports_each_provider_and_the_offline_mode(timeline: Timeline):
         ("text", "cloud", "huggingface", "https://router.huggingface.co/hf-inference", False, False),
         ("text", "cloud", "openai", "https://api.openai.com/v1", False, False),
         ("text", "cloud", "groq", "https://api.groq.com/openai/v1", False, False),
+        ("text", "free", "pollinations_text", "https://text.pollinations.ai/openai", False, False),
         ("text", "offline", "offline", "local", True, True),
         ("image", "self-hosted", "comfyui", urls["comfyui"], True, False),
         ("image", "cloud", "huggingface", "https://router.huggingface.co/hf-inference", False, False),
         ("image", "cloud", "openai", "https://api.openai.com/v1", False, False),
-        # Open media is tried when it answers, like the self-hosted defaults; nothing answers here.
+        # The free tier: tried when it answers (open media, Pollinations) or has a key (stock media).
         ("image", "free", "openverse", "https://api.openverse.org", False, False),
         ("image", "free", "commons", "https://commons.wikimedia.org", False, False),
+        ("image", "free", "pexels", "https://api.pexels.com", False, False),
+        ("image", "free", "pixabay", "https://pixabay.com", False, False),
+        ("image", "free", "pollinations_image", "https://image.pollinations.ai", False, False),
         ("image", "offline", "offline", "local", True, True),
         ("speech", "self-hosted", "coqui", urls["refused"], True, False),
         ("speech", "cloud", "huggingface", "https://router.huggingface.co/hf-inference", False, False),
         ("speech", "cloud", "openai", "https://api.openai.com/v1", False, False),
+        ("speech", "free", "pollinations_speech", "https://text.pollinations.ai", False, False),
         ("speech", "offline", "offline", "local", True, True),
     ]
     assert _row(first, "text", "groq")["error"] == "set GROQ_API_KEY"
     assert _row(first, "image", "huggingface")["error"] == "set HF_TOKEN"
+    # The suite keeps the free tier's public services off (tests/conftest.py); the rows say how it is off.
+    for name in ("openverse", "pexels", "pixabay", "pollinations_image"):
+        assert _row(first, "image", name)["error"].startswith("off: third_party_free is false")
     ollama = _row(first, "text", "ollama")
     assert ollama["models"] == ["qwen3:8b"] and ollama["error"] == ""
     comfy = _row(first, "image", "comfyui")
@@ -470,14 +478,13 @@ def test_status_with_ollama_failing_serves_text_offline(timeline: Timeline):
 
 
 def test_each_status_run_appends_its_checks_to_the_health_table(timeline: Timeline):
-    assert timeline.health_rows == [8, 16, 24]
+    # The free tier is off in the suite: nothing of it is checked.
+    assert timeline.health_rows == [6, 12, 18]
     first, second, third = timeline.latest_health
     assert set(first) == {
         ("ollama", "text"),
         ("offline", "text"),
         ("comfyui", "image"),
-        ("openverse", "image"),
-        ("commons", "image"),
         ("offline", "image"),
         ("coqui", "speech"),
         ("offline", "speech"),
@@ -489,8 +496,9 @@ def test_each_status_run_appends_its_checks_to_the_health_table(timeline: Timeli
     assert second[("ollama", "text")].healthy is False and "500" in second[("ollama", "text")].error
     assert second[("coqui", "speech")].endpoint == timeline.urls["coqui"]
     assert second[("coqui", "speech")].ts > first[("coqui", "speech")].ts
-    # Every server the test runs answers; open media's public sites cannot be reached from here.
-    assert all(check.healthy for (name, _), check in third.items() if name not in ("openverse", "commons"))
+    # Every server the test runs answers; the free tier's public sites cannot be reached from here.
+    public = ("openverse", "commons", "pollinations_text", "pollinations_image", "pollinations_speech")
+    assert all(check.healthy for (name, _), check in third.items() if name not in public)
 
 
 def test_status_logs_provider_transitions_only(timeline: Timeline):

@@ -375,3 +375,133 @@ def test_concurrent_publishing_processes_keep_both_entries(tmp_path: Path) -> No
         assert proc.exitcode == 0
     assert [item.findtext("guid") for item in feed_items(gallery)] == ["proc-1", "proc-0"]
     assert (gallery / ".lock").exists()
+
+
+# --- picture credits ----------------------------------------------------------------------------------
+
+CREDITS = [
+    {
+        "title": "Coffee beans",
+        "author": "Jane Roaster",
+        "license": "CC BY 4.0",
+        "license_url": "https://creativecommons.org/licenses/by/4.0/",
+        "source": "https://commons.example/wiki/File:Beans.jpg",
+        "provider": "commons",
+    },
+    {
+        "title": "Espresso",
+        "author": "Ana Barista",
+        "license": "CC0 1.0",
+        "license_url": "https://creativecommons.org/publicdomain/zero/1.0/",
+        "source": "https://openverse.example/image/42?size=large&ref=reelforge",
+        "provider": "openverse",
+    },
+]
+
+
+def publish_with_credits(gallery: Path, sources: dict[str, Path], credits: object, description: str) -> None:
+    """Publish one fake run whose metadata carries `credits`, as agents/publishing.py hands them over."""
+    publish_to_gallery(
+        gallery_dir=gallery,
+        run_id="r1",
+        video=sources["video"],
+        thumbnail=sources["thumbnail"],
+        subtitles=sources["subtitles"],
+        metadata={"title": "Coffee", "description": description, "credits": credits},
+        script_markdown="# Coffee\n",
+        now=T0,
+    )
+
+
+def anchors(page: _Collector) -> dict[str, str | None]:
+    """The credits links on the page: each href with its class."""
+    raw_links = [attrs for tag, attrs in page.tags if tag == "a" and "nofollow" in str(attrs.get("rel"))]
+    return {str(attrs.get("href")): attrs.get("class") for attrs in raw_links}
+
+
+def test_credits_list_links_each_picture_and_its_licence(tmp_path: Path) -> None:
+    gallery = tmp_path / "gallery"
+    description = (
+        "From Ethiopia to espresso. Pictures: "
+        + "; ".join(f'"{c["title"]}" by {c["author"]}, {c["license"]} ({c["source"]})' for c in CREDITS)
+        + "."
+    )
+    publish_with_credits(gallery, make_sources(tmp_path / "run"), CREDITS, description)
+    raw = (gallery / "index.html").read_text()
+    page = parse_html(gallery / "index.html")
+
+    assert raw.count('<section class="credits"') == 1
+    links = anchors(page)
+    assert links == {
+        "https://commons.example/wiki/File:Beans.jpg": None,
+        "https://creativecommons.org/licenses/by/4.0/": "licence",
+        "https://openverse.example/image/42?size=large&ref=reelforge": None,
+        "https://creativecommons.org/publicdomain/zero/1.0/": "licence",
+    }
+    assert 'href="https://openverse.example/image/42?size=large&amp;ref=reelforge"' in raw
+    text = " ".join("".join(page.text).split())
+    assert "Coffee beans by Jane Roaster, CC BY 4.0 · via commons" in text
+    assert "Espresso by Ana Barista, CC0 1.0 · via openverse" in text
+    # The linked list replaces the description's plain-text credits rather than repeating them.
+    assert "From Ethiopia to espresso." in text
+    assert "Pictures:" not in text
+    assert json.loads((gallery / "r1" / "metadata.json").read_text())["credits"] == CREDITS
+
+
+def test_hostile_credit_text_is_escaped(tmp_path: Path) -> None:
+    gallery = tmp_path / "gallery"
+    hostile = {
+        "title": '<img src=x onerror="alert(1)">',
+        "author": "</li></ul><script>alert('x')</script>",
+        "license": 'CC BY" onmouseover="alert(2)',
+        "license_url": 'https://creativecommons.org/"onclick="alert(3)',
+        "source": "https://example.org/p",
+    }
+    publish_with_credits(gallery, make_sources(tmp_path / "run"), [hostile], "Plain.")
+    raw = (gallery / "index.html").read_text()
+    page = parse_html(gallery / "index.html")
+    assert [tag for tag, _ in page.tags if tag in ("img", "script")] == []
+    assert all("onerror" not in attrs and "onclick" not in attrs for _, attrs in page.tags)
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in raw
+    # The quote inside the URL cannot end the attribute: the href is the whole string, harmless as a URL.
+    assert 'https://creativecommons.org/"onclick="alert(3)' in anchors(page)
+    text = "".join(page.text)
+    assert hostile["title"] in text and hostile["author"] in text and hostile["license"] in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "  JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "jav&#x61;script:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/x",
+        "/relative/path",
+        "http://",
+        "https://exa mple.org/",
+        "http://[::1",
+        "file:///etc/passwd",
+    ],
+)
+def test_a_credit_url_that_is_not_http_is_never_a_link(tmp_path: Path, url: str) -> None:
+    gallery = tmp_path / "gallery"
+    credit = {**CREDITS[0], "source": url, "license_url": url}
+    publish_with_credits(gallery, make_sources(tmp_path / "run"), [credit], "Plain.")
+    page = parse_html(gallery / "index.html")
+    hrefs = [str(attrs.get("href")) for tag, attrs in page.tags if tag == "a"]
+    assert all(href.startswith(("./", "#", "https://", "http://")) for href in hrefs), hrefs
+    assert anchors(page) == {}
+    text = " ".join("".join(page.text).split())
+    assert "Coffee beans by Jane Roaster, CC BY 4.0" in text
+
+
+@pytest.mark.parametrize("credits", [None, [], "not a list", [42, None, ["x"]], [{"author": "nobody"}]])
+def test_no_usable_credits_means_no_credits_section(tmp_path: Path, credits: object) -> None:
+    gallery = tmp_path / "gallery"
+    publish_with_credits(gallery, make_sources(tmp_path / "run"), credits, "Pictures: kept as written.")
+    raw = (gallery / "index.html").read_text()
+    assert "credits" not in raw.split("</style>", 1)[1]
+    assert "Pictures: kept as written." in raw

@@ -1,4 +1,7 @@
-"""Compose stills into a moving, captioned video: numpy/OpenCV on yuv420p planes, encoded by PyAV."""
+"""Compose stills and clips into a moving, captioned video: numpy/OpenCV on yuv420p planes, encoded by PyAV.
+
+A still is panned or zoomed; a scene whose file is a video clip (tools/media/clips.py) plays the clip's
+own motion instead, trimmed or looped to the scene."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from PIL import Image, ImageDraw
 from tools.errors import BadInput
 from tools.files import atomic_path
 from tools.images.fonts import BOLD_FONT, drawable_lines, font_for, wrap_text
+from tools.media.clips import ClipPlayer, is_clip
 from tools.media.subtitles import Cue
 from tools.text.line_breaks import join_lines
 
@@ -51,7 +55,8 @@ F32 = NDArray[np.float32]
 
 @dataclass(frozen=True)
 class Segment:
-    """One still on the timeline and its camera motion; it is shown until the next segment's start_s."""
+    """One still (or clip) on the timeline and its camera motion; it is shown until the next segment's
+    start_s. A clip (an .mp4, .mov, .webm… file) ignores the motion: it moves by itself."""
 
     image: Path
     start_s: float
@@ -352,7 +357,8 @@ def _validate(segments: Sequence[Segment], width: int, height: int, fps: int) ->
 
 
 class _Composer:
-    """Builds each output frame into one reused yuv420p buffer; holds at most two stills and one caption."""
+    """Builds each output frame into one reused yuv420p buffer; holds at most two stills (or clip players)
+    and one caption."""
 
     def __init__(
         self,
@@ -380,6 +386,7 @@ class _Composer:
         self.scratch_u: U8 = np.empty((h // 2, w // 2), np.uint8)
         self.scratch_v: U8 = np.empty((h // 2, w // 2), np.uint8)
         self._stills: dict[int, _Still] = {}
+        self._clips: dict[int, ClipPlayer] = {}
         self._overlays: dict[int, _Overlay] = {}
         self._segment = 0
         self._cue = 0
@@ -392,9 +399,33 @@ class _Composer:
             self._stills[index] = still
         return still
 
+    def _clip(self, index: int) -> ClipPlayer:
+        """The player of segment `index`'s clip, opened on first use for as long as the segment shows."""
+        player = self._clips.get(index)
+        if player is None:
+            span = self.spans[index]
+            length = span.visible_to - span.visible_from
+            player = ClipPlayer(self.segments[index].image, self.width, self.height, length)
+            self._clips[index] = player
+        return player
+
+    def _drop(self, index: int) -> None:
+        """Forget segment `index`'s decoded still or clip once it is no longer shown."""
+        self._stills.pop(index, None)
+        if (player := self._clips.pop(index, None)) is not None:
+            player.close()
+
+    def close(self) -> None:
+        """Release every clip decoder still open."""
+        for index in list(self._clips):
+            self._drop(index)
+
     def _draw(self, index: int, t: float, y: U8, u: U8, v: U8) -> None:
-        """Warp segment `index` at time t into the given planes."""
+        """Warp segment `index` at time t into the given planes (or play its clip there)."""
         span = self.spans[index]
+        if is_clip(self.segments[index].image):
+            self._clip(index).draw(t - span.visible_from, y, u, v)
+            return
         progress = _ease((t - span.visible_from) / max(span.visible_to - span.visible_from, 1e-6))
         luma, chroma = _motion_matrices(self.segments[index].motion, progress, self.width, self.height)
         still = self._still(index)
@@ -406,7 +437,7 @@ class _Composer:
         """Compose frame k into the shared buffer and return it (valid until the next call)."""
         t = k / self.fps
         while self._segment + 1 < len(self.segments) and self.spans[self._segment].visible_to <= t:
-            self._stills.pop(self._segment, None)
+            self._drop(self._segment)
             self._segment += 1
         current = self._segment
         self._draw(current, t, self.y, self.u, self.v)
@@ -540,6 +571,7 @@ def render_video(
             container.mux(video.encode(None))
             container.mux(audio_packets[next_audio:])
         finally:
+            composer.close()
             container.close()
     if progress is not None:
         progress(1.0)

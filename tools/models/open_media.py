@@ -4,158 +4,40 @@ Both are searched over their documented HTTP APIs (Openverse `/v1/images/`, Comm
 with `prop=imageinfo`). Only licences that allow reuse with changes are taken (CC0, public domain, CC BY,
 CC BY-SA): a crop is a change, so "no derivatives" is out, and "non-commercial" is out because videos may
 earn money. Each picture comes with its credit (title, author, licence, source URL), and a picture that
-another scene of the run already claimed is passed over.
+another scene of the run already claimed is passed over (tools/models/media_search.py does that part).
 """
 
 from __future__ import annotations
 
 import html
-import io
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from state.model_calls import Capability, HealthResult, ImageRequest, MediaAnswer, Tier
-from tools.models.failures import ProviderError
-from tools.web import USER_AGENT
+from state.model_calls import ImageRequest
+from tools.models.media_search import Candidate, MediaSearchProvider, get_ok, json_object
 
-MAX_IMAGE_BYTES = 25_000_000
 _OPENVERSE_LICENCES = ("cc0", "pdm", "by", "by-sa")
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _get(client: httpx.Client, url: str, **params: Any) -> httpx.Response:
-    """GET with the failure kinds the router knows."""
-    try:
-        response = client.get(url, params=params or None)
-    except httpx.TimeoutException:
-        raise ProviderError("timeout", f"{url} did not answer in time") from None
-    except httpx.HTTPError as exc:
-        raise ProviderError(
-            "refused", f"{url}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-        ) from None
-    if response.status_code == 429:
-        retry = response.headers.get("Retry-After")
-        try:
-            wait = float(retry) if retry else None
-        except ValueError:
-            wait = None
-        raise ProviderError("rate_limited", f"{url} is rate-limiting requests", retry_after_s=wait)
-    if response.status_code >= 500:
-        raise ProviderError("server_error", f"{url} answered HTTP {response.status_code}")
-    if response.status_code >= 400:
-        raise ProviderError("bad_request", f"{url} answered HTTP {response.status_code}")
-    return response
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderError("malformed", "the answer is not JSON") from None
-    if not isinstance(body, dict):
-        raise ProviderError("malformed", "the answer is not a JSON object")
-    return body
-
-
-# A source's search: (client, its base URL, the request) -> candidates, each with id, url, title, author,
-# license, license_url, source, width and height.
-Search = Callable[[httpx.Client, str, ImageRequest], list[dict[str, str]]]
-
-
-class OpenMediaImage:
-    """One open-media source as an image provider: its search, then the download, the claim, the credit."""
-
-    tier: Tier = "free"
-    capability: Capability = "image"
-
-    def __init__(
-        self,
-        name: str,
-        search: Search,
-        url: str,
-        timeout_s: float = 20.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.name = name
-        self._search = search
-        self.endpoint = url.rstrip("/")
-        self.timeout_s = timeout_s
-        self.transport = transport
-
-    @property
-    def model(self) -> str:
-        """Open media has no model: the ledger records the source."""
-        return self.name
-
-    def _client(self) -> httpx.Client:
-        return httpx.Client(
-            timeout=self.timeout_s,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=True,
-            max_redirects=3,
-            transport=self.transport,
-        )
-
-    def call(self, request: ImageRequest) -> MediaAnswer:
-        """The best openly licensed picture for the scene's words that no other scene of the run has."""
-        query = request.query.strip() or request.prompt[:100]
-        with self._client() as client:
-            candidates = self._search(client, self.endpoint, request)
-            if not candidates:
-                raise ProviderError("empty", f"no openly licensed picture for '{query}'")
-            wanted_landscape = request.width >= request.height
-            # Pictures of the frame's orientation and enough pixels first, then the source's own ranking.
-            ranked = sorted(
-                candidates,
-                key=lambda c: (
-                    (int(c.get("width") or 0) >= int(c.get("height") or 0)) != wanted_landscape,
-                    int(c.get("width") or 0) * int(c.get("height") or 0)
-                    < request.width * request.height // 4,
-                ),
-            )
-            for candidate in ranked:
-                if request.claim is not None and not request.claim(f"{self.name}:{candidate['id']}"):
-                    continue
-                data = _get(client, candidate["url"]).content
-                if len(data) > MAX_IMAGE_BYTES or not _decodes(data):
-                    continue
-                credit = {
-                    key: candidate[key] for key in ("title", "author", "license", "license_url", "source")
-                }
-                return MediaAnswer(data, self.name, "", credit={**credit, "provider": self.name})
-        raise ProviderError("empty", f"every picture for '{query}' is already in another scene")
-
-    def check(self) -> HealthResult:
-        """Reachable: one small search."""
-        started = time.monotonic()
-        try:
-            with self._client() as client:
-                self._search(client, self.endpoint, ImageRequest("sky", 64, 64, lambda: b"", query="sky"))
-        except ProviderError as error:
-            return HealthResult(
-                False, (time.monotonic() - started) * 1000, error=f"{error.kind}: {error.detail}"
-            )
-        return HealthResult(True, (time.monotonic() - started) * 1000, models=[self.name])
-
-
-def _openverse_search(client: httpx.Client, endpoint: str, request: ImageRequest) -> list[dict[str, str]]:
+def _openverse_search(client: httpx.Client, endpoint: str, request: ImageRequest) -> list[Candidate]:
     """Openverse's image search (no key): `GET /v1/images/?q=…&license=cc0,pdm,by,by-sa`."""
     aspect = (
         "wide" if request.width > request.height else "tall" if request.height > request.width else "square"
     )
-    body = _json(
-        _get(
+    body = json_object(
+        get_ok(
             client,
             f"{endpoint}/v1/images/",
-            q=request.query or request.prompt[:100],
-            license=",".join(_OPENVERSE_LICENCES),
-            aspect_ratio=aspect,
-            page_size=20,
-            mature="false",
+            {
+                "q": request.query or request.prompt[:100],
+                "license": ",".join(_OPENVERSE_LICENCES),
+                "aspect_ratio": aspect,
+                "page_size": 20,
+                "mature": "false",
+            },
         )
     )
     found = []
@@ -186,22 +68,24 @@ def _openverse_search(client: httpx.Client, endpoint: str, request: ImageRequest
 _COMMONS_OK = re.compile(r"^(cc0|public domain|pd\b.*|cc[ -]by(-sa)?[ -]?\d(\.\d)?.*)$", re.IGNORECASE)
 
 
-def _commons_search(client: httpx.Client, endpoint: str, request: ImageRequest) -> list[dict[str, str]]:
+def _commons_search(client: httpx.Client, endpoint: str, request: ImageRequest) -> list[Candidate]:
     """Wikimedia Commons through the Action API: a file search with `prop=imageinfo` and its licence."""
-    body = _json(
-        _get(
+    body = json_object(
+        get_ok(
             client,
             f"{endpoint}/w/api.php",
-            action="query",
-            format="json",
-            formatversion=2,
-            generator="search",
-            gsrsearch=f"filetype:bitmap {request.query or request.prompt[:100]}",
-            gsrnamespace=6,
-            gsrlimit=20,
-            prop="imageinfo",
-            iiprop="url|size|mime|extmetadata",
-            iiurlwidth=max(request.width, request.height),
+            {
+                "action": "query",
+                "format": "json",
+                "formatversion": 2,
+                "generator": "search",
+                "gsrsearch": f"filetype:bitmap {request.query or request.prompt[:100]}",
+                "gsrnamespace": 6,
+                "gsrlimit": 20,
+                "prop": "imageinfo",
+                "iiprop": "url|size|mime|extmetadata",
+                "iiurlwidth": max(request.width, request.height),
+            },
         )
     )
     pages = body.get("query", {}).get("pages", []) if isinstance(body.get("query"), dict) else []
@@ -230,28 +114,16 @@ def _commons_search(client: httpx.Client, endpoint: str, request: ImageRequest) 
 
 def openverse_image(
     url: str, timeout_s: float = 20.0, transport: httpx.BaseTransport | None = None
-) -> OpenMediaImage:
+) -> MediaSearchProvider:
     """Openverse as an image provider."""
-    return OpenMediaImage("openverse", _openverse_search, url, timeout_s, transport)
+    return MediaSearchProvider("openverse", _openverse_search, url, timeout_s, transport)
 
 
 def commons_image(
     url: str, timeout_s: float = 20.0, transport: httpx.BaseTransport | None = None
-) -> OpenMediaImage:
+) -> MediaSearchProvider:
     """Wikimedia Commons as an image provider."""
-    return OpenMediaImage("commons", _commons_search, url, timeout_s, transport)
-
-
-def _decodes(data: bytes) -> bool:
-    """Whether the bytes are a picture Pillow can read whole (a broken file is passed over)."""
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-    except Exception:  # any decoder error means the same: not this picture
-        return False
-    return True
+    return MediaSearchProvider("commons", _commons_search, url, timeout_s, transport)
 
 
 def _meta(meta: dict[str, Any], key: str) -> str:

@@ -30,6 +30,18 @@ def build_provider(name: str, capability: str, settings: ProviderSettings, model
         from tools.models.open_media import commons_image, openverse_image
 
         return (openverse_image if name == "openverse" else commons_image)(settings.url, timeout)
+    if name in ("pexels", "pixabay"):
+        from tools.models.stock_media import pexels_image, pixabay_image
+
+        return (pexels_image if name == "pexels" else pixabay_image)(settings.url, key or "", timeout)
+    if name.startswith("pollinations_"):
+        from tools.models import pollinations
+
+        if capability == "text":
+            return pollinations.PollinationsText(settings.url, model, timeout)
+        if capability == "image":
+            return pollinations.PollinationsImage(settings.url, model, timeout)
+        return pollinations.PollinationsSpeech(settings.url, model, settings.voice, timeout)
     if name == "coqui":
         from tools.models.coqui import CoquiSpeech
 

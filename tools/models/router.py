@@ -26,7 +26,7 @@ from tools.models.base import Provider
 from tools.models.cooldown import Cooldowns
 from tools.models.failures import RETRYABLE, AllProvidersFailed, Attempt, ProviderError
 from tools.models.http_failures import failure_for_exception
-from tools.models.media_checks import normalise_image, normalise_speech, wav_seconds
+from tools.models.media_checks import check_clip, normalise_image, normalise_speech, wav_seconds
 from tools.models.pricing import gpu_cost, price_call
 from tools.storage.ledger_records import UsageRecord
 from tools.storage.protocols import LedgerStore
@@ -118,7 +118,7 @@ class Router:
         """Answer `request` from the first provider that succeeds; raise AllProvidersFailed if none does."""
         attempts: list[Attempt] = []
         best_rank: int | None = None
-        for slot in self.slots:
+        for slot in self._ordered(request):
             provider = slot.provider
             wait = self.cooldowns.cooling(slot.key)
             if wait > 0:
@@ -138,6 +138,17 @@ class Router:
             self.capability, [a for a in attempts if a.kind != "unavailable"] or attempts
         )
 
+    def _ordered(self, request: TextRequest | ImageRequest | SpeechRequest) -> list[Slot]:
+        """The slots in the order this request wants: an image job's --visuals can put open media first
+        (photos, clips) or keep to the offline cards (cards)."""
+        visuals = request.visuals if isinstance(request, ImageRequest) else "auto"
+        if visuals == "cards":
+            return [slot for slot in self.slots if slot.provider.tier == "offline"] or self.slots
+        if visuals in ("photos", "clips"):
+            free = [slot for slot in self.slots if slot.provider.tier == "free"]
+            return free + [slot for slot in self.slots if slot.provider.tier != "free"]
+        return self.slots
+
     def _try(
         self, slot: Slot, request: Any, node: str, attempts: list[Attempt]
     ) -> TextAnswer | MediaAnswer | None:
@@ -146,7 +157,9 @@ class Router:
             started = time.perf_counter()
             try:
                 with slot.limit:
-                    answer = self._checked(slot.provider.call(request), request, slot.provider.tier)
+                    raw = slot.provider.call(request)
+                # The limit is the provider's; decoding and cropping its answer is our work, done after.
+                answer = self._checked(raw, request, slot.provider.tier)
             except Exception as error:  # every failure of a provider is a reason to move on, never to crash
                 failure = _as_failure(error)
                 wall_ms = (time.perf_counter() - started) * 1000
@@ -186,7 +199,7 @@ class Router:
         return None
 
     def _checked(self, answer: Any, request: Any, tier: str) -> TextAnswer | MediaAnswer:
-        """Decode media before accepting it: a truncated image or undecodable audio is a failure.
+        """Decode media before accepting it: a truncated image or clip, or undecodable audio, is a failure.
 
         The offline tier's files are our own renderer's and voice's, already in the final shape.
         """
@@ -198,6 +211,10 @@ class Router:
             raise ProviderError("malformed", f"the provider returned {type(answer).__name__}, not media")
         expected = "image/" if isinstance(request, ImageRequest) else "audio/"
         kind = answer.content_type.split(";")[0].strip().lower()
+        if kind.startswith("video/") and isinstance(request, ImageRequest) and request.wants_clips():
+            # A clip stays the MP4 it came as: the renderer decodes, scales and crops it frame by frame.
+            check_clip(answer.data)
+            return MediaAnswer(answer.data, answer.model, "video/mp4", credit=answer.credit)
         if kind and not kind.startswith(expected) and kind != "application/octet-stream":
             raise ProviderError("bad_content", f"expected {expected}*, got {kind}")
         if tier == "offline":

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from state import Publication
 from tools.errors import BadInput
@@ -381,6 +381,15 @@ main { max-width: 1280px; margin: 0 auto; padding: 16px 20px 48px; display: grid
 .tags li { background: #222734; color: var(--muted); border-radius: 999px; padding: 1px 10px;
            font-size: .8rem; }
 .links { margin: 0; font-size: .9rem; display: flex; gap: 14px; }
+.credits { margin: 0 0 12px; padding: 10px 0 0; border-top: 1px solid var(--line); font-size: .8rem;
+           color: var(--muted); }
+.credits h3 { margin: 0 0 4px; font-size: .8rem; font-weight: 600; text-transform: uppercase;
+              letter-spacing: .06em; }
+.credits ul { margin: 0; padding: 0; list-style: none; }
+.credits li { margin: 0 0 4px; overflow-wrap: anywhere; }
+.credits li a { color: var(--text); text-decoration: underline; text-decoration-color: #4a5160;
+                text-underline-offset: 2px; }
+.credits li a.licence { color: var(--muted); }
 .empty { color: var(--muted); grid-column: 1 / -1; }
 """
 
@@ -390,7 +399,8 @@ def _render_card(entry: dict[str, Any]) -> str:
     run_id = str(entry["run_id"])
     esc = html.escape
     title = _text(entry.get("title")).strip() or run_id
-    description = _text(entry.get("description")).strip()
+    credits = _credits(entry.get("credits"))
+    description = _without_credit_line(_text(entry.get("description")).strip(), credits)
     aspect_label, ratio_w, ratio_h = _aspect(entry)
     moment = _parse_time(entry.get("published_at"))
     lang = _text(entry.get("lang")).strip() or "en"
@@ -420,6 +430,8 @@ def _render_card(entry: dict[str, Any]) -> str:
         lines.append(f'    <p class="desc">{esc(description)}</p>')
     if tags_html:
         lines.append(f'    <ul class="tags">{tags_html}</ul>')
+    if credits:
+        lines.append(_render_credits(credits))
     lines += [
         f'    <p class="links"><a href="{esc(_href(run_id, SCRIPT))}">Script</a>'
         f' <a href="{esc(_href(run_id, VIDEO))}" download>Download</a>'
@@ -428,6 +440,75 @@ def _render_card(entry: dict[str, Any]) -> str:
         "</article>",
     ]
     return "\n".join(lines)
+
+
+def _credits(value: object) -> list[dict[str, str]]:
+    """The pictures' credits as clean dicts of text; anything else in the metadata is ignored."""
+    if not isinstance(value, list):
+        return []
+    credits = []
+    for item in value:
+        if isinstance(item, dict):
+            credit = {str(key): _text(text).strip() for key, text in item.items() if isinstance(text, str)}
+            if credit.get("title") or credit.get("source"):
+                credits.append(credit)
+    return credits
+
+
+def _without_credit_line(description: str, credits: list[dict[str, str]]) -> str:
+    """Drop the description's plain-text "Pictures: …" line when the linked credits list replaces it."""
+    head, marker, tail = description.rpartition("Pictures: ")
+    named = [credit.get("source") or credit.get("title") or "" for credit in credits]
+    if not marker or not credits or not all(name in tail for name in named):
+        return description
+    return head.rstrip()
+
+
+def _web_url(value: object) -> str | None:
+    """`value` if it is an absolute http(s) URL, else None: `javascript:` or `data:` never reach an href."""
+    text = _text(value).strip()
+    # Browsers drop tabs and newlines inside URLs, so "java\tscript:" would run; refuse any whitespace.
+    if not text or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 0x7F for ch in text):
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return text if parts.scheme.lower() in ("http", "https") and host else None
+
+
+def _link(label: str, url: str | None, css: str = "") -> str:
+    """`label` escaped, linked to `url` when there is one; the link passes no referrer and no endorsement."""
+    if url is None:
+        return html.escape(label)
+    css_attr = f' class="{css}"' if css else ""
+    rel = "nofollow noopener noreferrer"
+    return f'<a{css_attr} href="{html.escape(url)}" rel="{rel}">{html.escape(label)}</a>'
+
+
+def _render_credits(credits: list[dict[str, str]]) -> str:
+    """The pictures' attributions: title linked to its page, author, licence linked to its text."""
+    items = []
+    for credit in credits:
+        parts = [_link(credit.get("title") or "Untitled picture", _web_url(credit.get("source")))]
+        if author := credit.get("author"):
+            parts.append(f" by {html.escape(author)}")
+        if licence := credit.get("license"):
+            parts.append(f", {_link(licence, _web_url(credit.get('license_url')), 'licence')}")
+        if provider := credit.get("provider"):
+            parts.append(f" · via {html.escape(provider)}")
+        items.append(f"      <li>{''.join(parts)}</li>")
+    return "\n".join(
+        [
+            '    <section class="credits" aria-label="Picture credits">',
+            "      <h3>Pictures</h3>",
+            "      <ul>",
+            *items,
+            "      </ul>",
+            "    </section>",
+        ]
+    )
 
 
 def _render_index(entries: list[dict[str, Any]]) -> str:

