@@ -381,3 +381,12 @@ def _short(value: str, limit: int = 40) -> str:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def third_party_notice() -> None:
+    """Once per home, on the first run that could use the free tier: what it sends to third parties."""
+    from graph.third_party import first_run_notice
+
+    settings = services().settings
+    if line := first_run_notice(settings.home, settings.router):
+        typer.echo(line, err=True)

@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from graph.cli_common import EXIT_FAILED, app, debugging, echo_json, errors, fail, print_rich, runs, services
+from graph.cli_common import (
+    EXIT_FAILED,
+    app,
+    debugging,
+    echo_json,
+    errors,
+    fail,
+    print_rich,
+    runs,
+    services,
+    third_party_notice,
+)
 
 if TYPE_CHECKING:
     from graph.runs import EventSink
@@ -108,6 +119,7 @@ def daily(
             return
     from graph.daily_run import daily_report, render_daily, run_daily
 
+    third_party_notice()
     with errors():
         outcomes = run_daily(
             runs(),

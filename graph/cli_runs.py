@@ -17,6 +17,7 @@ from graph.cli_common import (
     print_rich,
     runs,
     services,
+    third_party_notice,
 )
 
 if TYPE_CHECKING:
@@ -94,15 +95,6 @@ def _report(outcome: RunOutcome, as_json: bool) -> None:
         echo_json({"run_id": run_id, "status": record.status, "error": record.error})
     else:
         typer.echo(f"run {run_id}: {record.status}" + (f" ({record.error})" if record.error else ""))
-
-
-def _third_party_notice() -> None:
-    """Once per home, on the first run that could use the free tier: what it sends to third parties."""
-    from graph.third_party import first_run_notice
-
-    settings = services().settings
-    if line := first_run_notice(settings.home, settings.router):
-        typer.echo(line, err=True)
 
 
 NO_WORKER = (
@@ -197,7 +189,7 @@ def make(
         job = check_inputs(job)
         check_setup(services().settings, job)
         record = runs().submit(job, run_id=named, queue=queue)
-    _third_party_notice()
+    third_party_notice()
     if queue:
         from graph.runs import RunOutcome
 

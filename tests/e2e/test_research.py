@@ -87,6 +87,9 @@ def test_no_keys_no_model_real_facts_and_real_pictures_with_credits(home):
         )
         page_url, served = f"{wiki.url}/wiki/Glacier", openverse.url
     assert made.code == 0, made.stderr
+    # The first run in a home that may use the free tier says once what it sends where.
+    notes = [line for line in made.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "third-party" in notes[0] and "third_party_free" in notes[0], made.stderr
     entry = home / "gallery" / "photos"
     metadata = json.loads((entry / "metadata.json").read_text())
     script = (entry / "script.md").read_text()
