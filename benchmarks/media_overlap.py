@@ -34,7 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers.harness import ProtocolServer  # noqa: E402
 from tests.servers.mediawiki import MediaWikiServer  # noqa: E402
-from tests.servers.open_media import PHOTOS, CommonsServer, OpenverseServer, photo_jpeg  # noqa: E402
+from tests.servers.open_media import (  # noqa: E402
+    MORE_PHOTOS,
+    PHOTOS,
+    CommonsServer,
+    OpenverseServer,
+    photo_jpeg,
+)
 
 TOPIC = "how glaciers move"  # a page the MediaWiki fake knows
 TARGET_S = 3.0
@@ -56,12 +62,15 @@ class Run:
 @contextmanager
 def fakes(delay_s: float) -> Iterator[dict[str, ProtocolServer]]:
     """Wikipedia, Openverse and Commons on localhost, each answering every request after `delay_s`."""
-    for name in PHOTOS:
+    for name in PHOTOS + MORE_PHOTOS:
         photo_jpeg(name)  # encoded before timing, so only the delay is waited for
     with ExitStack() as stack:
+        openverse = OpenverseServer()
+        # As the real search does (20 a page), Openverse has a picture for every scene.
+        openverse.photos = PHOTOS + MORE_PHOTOS
         servers: dict[str, ProtocolServer] = {
             "wikipedia": MediaWikiServer(),
-            "openverse": OpenverseServer(),
+            "openverse": openverse,
             "commons": CommonsServer(),
         }
         for server in servers.values():

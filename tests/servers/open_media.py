@@ -17,6 +17,9 @@ from PIL import Image
 from tests.servers.harness import ProtocolServer, Request, Response
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry")
+# More of scikit-image's photographs, for a search that must give every scene of a long video its own picture
+# (Openverse answers 20 a page): `server.photos = PHOTOS + MORE_PHOTOS`.
+MORE_PHOTOS = ("retina", "camera", "moon", "grass", "coins", "clock")
 
 
 @cache
@@ -40,7 +43,7 @@ class _PhotoServer(ProtocolServer):
         name = request.path.rsplit("/", 1)[-1].removesuffix(".jpg")
         if name == "broken":
             return Response(b"\xff\xd8\xff\xe0 not really a jpeg", "image/jpeg")
-        if name not in PHOTOS:
+        if name not in self.photos:
             return Response.json({"detail": "not found"}, status=404)
         return Response(photo_jpeg(name), "image/jpeg")
 
