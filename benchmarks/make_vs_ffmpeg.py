@@ -5,7 +5,8 @@ Two runs, each against its own floor:
   (tests/servers/open_media.py, scikit-image's photographs), started in this process;
 - cards: the flat offline cards (no image provider answers).
 
-Research is off in both (REELFORGE_RESEARCH=off), so only the video is measured. The floor is what x264
+Research is off in both (REELFORGE_RESEARCH=off), and text and speech are pinned to the offline tier
+(benchmarks/bench_env.py), so only the video is measured. The floor is what x264
 alone costs for the frames our video contains: ffmpeg decodes our MP4 and re-encodes it with the same
 settings (libx264, veryfast, crf 23, yuv420p, 30 fps). Decoding is not part of our pipeline, so it is timed
 separately and subtracted from the floor. CPU seconds are the measure (wall time is noisy on a shared
@@ -35,12 +36,17 @@ import imageio_ffmpeg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers.open_media import PHOTOS, CommonsServer, OpenverseServer, photo_jpeg  # noqa: E402
+from benchmarks.bench_env import make_env  # noqa: E402
+from tests.servers.open_media import (  # noqa: E402
+    MORE_PHOTOS,
+    PHOTOS,
+    CommonsServer,
+    OpenverseServer,
+    photo_jpeg,
+)
 
 TARGETS = {"photos": 1.3, "cards": 1.5}
 RSS_TARGET_MB = 600
-# Settings from the developer's shell must not choose providers for the benchmark.
-_PROVIDER_ENV = ("OLLAMA_HOST", "COMFYUI_URL", "COQUI_TTS_URL", "HF_TOKEN", "OPENAI_API_KEY", "GROQ_API_KEY")
 
 
 @dataclass
@@ -94,19 +100,12 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> Timing:
 @contextmanager
 def photo_servers() -> Iterator[dict[str, str]]:
     """Openverse and Commons fakes in this process; yields the environment that points a make at them."""
-    for name in PHOTOS:
+    for name in PHOTOS + MORE_PHOTOS:
         photo_jpeg(name)  # encoded once before timing, so the fakes answer at once
     with OpenverseServer() as openverse, CommonsServer() as commons:
+        # As the real search does (20 a page), Openverse has a picture for every scene.
+        openverse.photos = PHOTOS + MORE_PHOTOS
         yield {"OPENVERSE_URL": openverse.url, "COMMONS_URL": commons.url}
-
-
-def base_env(home: Path) -> dict[str, str]:
-    """The make's environment: a fresh home, research off, no provider from the developer's shell."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_") and k not in _PROVIDER_ENV}
-    env.update(REELFORGE_HOME=str(home), REELFORGE_RESEARCH="off")
-    env.pop("OPENVERSE_URL", None)
-    env.pop("COMMONS_URL", None)
-    return env
 
 
 def measure(label: str, env: dict[str, str], args: argparse.Namespace, tmp: Path) -> Result:
@@ -198,9 +197,13 @@ def main() -> None:
         tmp = Path(name)
         if args.only in (None, "photos"):
             with photo_servers() as urls:
-                results.append(measure("photos", {**base_env(tmp / "home-photos"), **urls}, args, tmp))
+                env = make_env(
+                    tmp / "home-photos", ["openverse", "commons", "offline"], REELFORGE_RESEARCH="off", **urls
+                )
+                results.append(measure("photos", env, args, tmp))
         if args.only in (None, "cards"):
-            results.append(measure("cards", base_env(tmp / "home-cards"), args, tmp))
+            env = make_env(tmp / "home-cards", ["offline"], REELFORGE_RESEARCH="off")
+            results.append(measure("cards", env, args, tmp))
     for result in results:
         report(result, args)
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")

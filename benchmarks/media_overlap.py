@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_env import make_env  # noqa: E402
 from tests.servers.harness import ProtocolServer  # noqa: E402
 from tests.servers.mediawiki import MediaWikiServer  # noqa: E402
 from tests.servers.open_media import (  # noqa: E402
@@ -44,8 +45,6 @@ from tests.servers.open_media import (  # noqa: E402
 
 TOPIC = "how glaciers move"  # a page the MediaWiki fake knows
 TARGET_S = 3.0
-# Settings from the developer's shell must not choose providers for the benchmark.
-_PROVIDER_ENV = ("OLLAMA_HOST", "COMFYUI_URL", "COQUI_TTS_URL", "HF_TOKEN", "OPENAI_API_KEY", "GROQ_API_KEY")
 
 
 @dataclass
@@ -82,10 +81,9 @@ def fakes(delay_s: float) -> Iterator[dict[str, ProtocolServer]]:
 def make_once(home: Path, run_id: str, delay_s: float, voice: str) -> Run:
     """One `reelforge make` against the fakes; its wall time and phases."""
     with fakes(delay_s) as servers:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
-        env = {k: v for k, v in env.items() if k not in _PROVIDER_ENV}
-        env.update(
-            REELFORGE_HOME=str(home),
+        env = make_env(
+            home,
+            ["openverse", "commons", "offline"],
             WIKIPEDIA_URL=servers["wikipedia"].url,
             OPENVERSE_URL=servers["openverse"].url,
             COMMONS_URL=servers["commons"].url,
