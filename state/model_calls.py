@@ -46,7 +46,7 @@ class ImageRequest:
     # so no two scenes of a run show the same one (False: another scene has it).
     query: str = ""
     claim: Callable[[str], bool] | None = None
-    # The job's --visuals: "photos" and "clips" try the free tier's sources first, "cards" only the
+    # The job's --visuals: "photos" and "clips" try the photo and clip sources first, "cards" only the
     # offline cards, "auto" the configured order.
     visuals: str = "auto"
 

@@ -24,6 +24,8 @@ PROVIDER_TIERS: dict[str, str] = {
     "pollinations_speech": "free",
     "offline": "offline",
 }
+# The sources of real photographs and clips (a job's --visuals photos or clips asks for these first).
+PHOTO_SOURCES: tuple[str, ...] = ("openverse", "commons", "pexels", "pixabay")
 PROVIDER_CAPABILITIES: dict[str, tuple[str, ...]] = {
     "ollama": ("text",),
     "openai_compatible": ("text",),

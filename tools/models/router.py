@@ -21,7 +21,7 @@ from state.model_calls import (
     TextAnswer,
     TextRequest,
 )
-from state.model_settings import Price, ProviderSettings
+from state.model_settings import PHOTO_SOURCES, Price, ProviderSettings
 from tools.models.base import Provider
 from tools.models.cooldown import Cooldowns
 from tools.models.failures import RETRYABLE, AllProvidersFailed, Attempt, ProviderError
@@ -139,14 +139,14 @@ class Router:
         )
 
     def _ordered(self, request: TextRequest | ImageRequest | SpeechRequest) -> list[Slot]:
-        """The slots in the order this request wants: an image job's --visuals can put open media first
-        (photos, clips) or keep to the offline cards (cards)."""
+        """The slots in the order this request wants: an image job's --visuals can put the sources of real
+        photographs and clips first (photos, clips) or keep to the offline cards (cards)."""
         visuals = request.visuals if isinstance(request, ImageRequest) else "auto"
         if visuals == "cards":
             return [slot for slot in self.slots if slot.provider.tier == "offline"] or self.slots
         if visuals in ("photos", "clips"):
-            free = [slot for slot in self.slots if slot.provider.tier == "free"]
-            return free + [slot for slot in self.slots if slot.provider.tier != "free"]
+            photos = [slot for slot in self.slots if slot.provider.name in PHOTO_SOURCES]
+            return photos + [slot for slot in self.slots if slot.provider.name not in PHOTO_SOURCES]
         return self.slots
 
     def _try(

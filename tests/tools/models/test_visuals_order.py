@@ -1,5 +1,6 @@
-"""A job's --visuals reorders the image providers: photos and clips put open media first, cards keeps to
-the offline cards, auto keeps the configured order. Real ComfyUI and Openverse protocol servers answer."""
+"""A job's --visuals reorders the image providers: photos and clips put the photo sources first (not an
+image model of the free tier such as Pollinations), cards keeps to the offline cards, auto keeps the
+configured order. Real ComfyUI, Pollinations and Openverse protocol servers answer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from graph.router_config import load_router_settings
 from state import ImageRequest
 from tests.servers.comfyui import ComfyUIServer
 from tests.servers.open_media import OpenverseServer
+from tests.servers.pollinations import PollinationsImageServer
 from tools.models.service import ModelRouter
 from tools.storage.sqlite_ledger import UsageLedger
 
@@ -24,21 +26,25 @@ def _card() -> bytes:
 
 @pytest.fixture(scope="module")
 def servers():
-    with ComfyUIServer() as comfy, OpenverseServer() as openverse:
-        yield comfy, openverse
+    with ComfyUIServer() as comfy, PollinationsImageServer() as pollinations, OpenverseServer() as openverse:
+        yield comfy, pollinations, openverse
 
 
 @pytest.fixture
 def models(servers, tmp_path):
-    comfy, openverse = servers
+    comfy, pollinations, openverse = servers
     config = tmp_path / "reelforge.toml"
     config.write_text(
         f"""
 [router]
-order = {{ image = ["comfyui", "openverse", "offline"] }}
+order = {{ image = ["comfyui", "pollinations_image", "openverse", "offline"] }}
 
 [providers.comfyui]
 url = "{comfy.url}"
+retries = 0
+
+[providers.pollinations_image]
+url = "{pollinations.url}"
 retries = 0
 
 [providers.openverse]
