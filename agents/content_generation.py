@@ -10,7 +10,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, Send, interrupt
 
-from agents.scene_files import degradations, scene_task, scene_update
+from agents.scene_files import degradations, scene_task, scene_tasks, scene_update
 from agents.tracking import tracked
 from prompts import REVISE_SCRIPT, SCRIPT_SYSTEM, WRITE_SCRIPT
 from state import (
@@ -171,10 +171,7 @@ def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, A
 
 def fan_out_scenes(state: ContentState) -> list[Send]:
     """Send one make_scene branch per scene."""
-    script = state["script"]
-    return [
-        Send("make_scene", scene_task(state["job"], script, scene["index"])) for scene in script["scenes"]
-    ]
+    return [Send("make_scene", task) for task in scene_tasks(state["job"], state["script"])]
 
 
 def route_after_check_script(state: ContentState, runtime: Runtime[Context]) -> str | list[Send]:

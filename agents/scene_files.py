@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import json
 import re
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,19 +47,27 @@ RETIME_TOLERANCE_S = 0.05
 SCENE_FILES = {"image": "picture", "audio": "narration"}
 
 
-def scene_task(job: JobSpec, script: Script, index: int, variant: int = 0) -> SceneTask:
-    """The work order for scene `index` of `script`: its words, and the pictogram its card would show,
-    chosen over the whole script so that two neighbouring cards never show the same one."""
-    position = next(n for n, spec in enumerate(script["scenes"]) if spec["index"] == index)
+def scene_tasks(job: JobSpec, script: Script, variants: Mapping[int, int] | None = None) -> list[SceneTask]:
+    """The work order of every scene of `script`: its words, its take (`variants`, by scene index; 0 when
+    absent), and the pictogram its card would show, planned over the whole script so that two neighbouring
+    cards never show the same one."""
     pictograms = plan_pictograms([cast(dict[str, str], spec) for spec in script["scenes"]], script["title"])
-    return SceneTask(
-        job=job,
-        title=script["title"],
-        scene=script["scenes"][position],
-        scene_count=len(script["scenes"]),
-        variant=variant,
-        pictogram=pictograms[position],
-    )
+    return [
+        SceneTask(
+            job=job,
+            title=script["title"],
+            scene=spec,
+            scene_count=len(script["scenes"]),
+            variant=(variants or {}).get(spec["index"], 0),
+            pictogram=pictogram,
+        )
+        for spec, pictogram in zip(script["scenes"], pictograms, strict=True)
+    ]
+
+
+def scene_task(job: JobSpec, script: Script, index: int, variant: int = 0) -> SceneTask:
+    """The work order of scene `index` alone (a repair, a regeneration)."""
+    return next(t for t in scene_tasks(job, script, {index: variant}) if t["scene"]["index"] == index)
 
 
 def degradations(routed: Routed, artifact: str) -> list[Degradation]:
