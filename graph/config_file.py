@@ -21,6 +21,9 @@ FILE_KEYS = (
     "visibility_timeout_s",
     "gallery_url",
     "ffmpeg",
+    "api_token",
+    "api_runs_at_once",
+    "allow_private_sources",
 )
 
 

@@ -116,6 +116,8 @@ class RunService:
         self.voices = voices or VoiceShelf()
         self.owner = f"{owner}:{socket.gethostname()}:{os.getpid()}"
         self.handle_signals = handle_signals
+        # Runs this process has taken on to execute (a server's pool) that may not hold their locks yet.
+        self.accepted: set[str] = set()
 
     # ---- records ---------------------------------------------------------------------------------------
 
@@ -153,7 +155,7 @@ class RunService:
         claims_a_process = record.status == "running" or (
             record.status == "queued" and record.place == "local"
         )
-        if claims_a_process and not self._alive(record):
+        if claims_a_process and record.run_id not in self.accepted and not self._alive(record):
             return replace(record, status="stopped", error=record.error or "the process running it is gone")
         return record
 
@@ -423,6 +425,13 @@ class RunService:
         check_home(self.settings.home, self.settings.min_free_bytes)
         if restart:
             return await self.restart(run_id, on_event=on_event)
+        record = await self.check_resumable(run_id)
+        if queue or (queue is None and record.place == "queue"):
+            return self.requeue(run_id)
+        return await self.execute(run_id, on_event=on_event)
+
+    async def check_resumable(self, run_id: str) -> RunRecord:
+        """The record of a stopped or failed run that can go on; BadInput saying why not otherwise."""
         record = self.record(run_id)
         if record.status == "done":
             raise BadInput(
@@ -448,9 +457,7 @@ class RunService:
             )
         self._check_store(run_id)
         await self._require_checkpoints(record)
-        if queue or (queue is None and record.place == "queue"):
-            return self._requeue(run_id)
-        return await self.execute(run_id, on_event=on_event)
+        return record
 
     async def restart(self, run_id: str, *, on_event: EventSink = _ignore) -> RunOutcome:
         """Start a run anew, here, from its job: for a run whose checkpoints were lost (or on purpose).
@@ -474,7 +481,8 @@ class RunService:
         self.services.runs.create(run_id, stored.thread_id, stored.topic, stored.job, status="queued")
         return self.record(run_id)
 
-    def _requeue(self, run_id: str, answer: dict[str, Any] | None = None) -> RunOutcome:
+    def requeue(self, run_id: str, answer: dict[str, Any] | None = None) -> RunOutcome:
+        """Hand a run (or the answer to its gate) to the workers."""
         self.services.runs.set_status(run_id, "queued")
         what = "answer" if answer else "run"
         self._emit(run_id, draft("queued", f"{what} queued for the workers", place="queue"))
@@ -493,6 +501,16 @@ class RunService:
     ) -> RunOutcome:
         """Answer the gate a run waits at: approve (at the script gate, optionally with an edited script)
         or reject. BadInput, with nothing changed, when the run is not waiting or the answer does not fit."""
+        answer = await self.check_answer(run_id, decision, script=script, reason=reason)
+        if self.record(run_id).place == "queue":
+            return self.requeue(run_id, answer)
+        return await self.execute(run_id, answer=answer, on_event=on_event, pause_before=pause_before)
+
+    async def check_answer(
+        self, run_id: str, decision: str, *, script: dict[str, Any] | None = None, reason: str = ""
+    ) -> dict[str, Any]:
+        """The answer `execute` takes for the gate the run waits at, checked; BadInput or InvalidField
+        when the run is not waiting or the answer does not fit."""
         record = self.record(run_id)
         snapshot = None
         if record.status == "waiting":
@@ -519,10 +537,7 @@ class RunService:
             raise InvalidField(
                 where.removeprefix("script."), str(item["msg"]).removeprefix("Value error, ")
             ) from None
-        answer = {"interrupt": waiting["interrupt"], "response": response.model_dump(mode="json")}
-        if record.place == "queue":
-            return self._requeue(run_id, answer)
-        return await self.execute(run_id, answer=answer, on_event=on_event, pause_before=pause_before)
+        return {"interrupt": waiting["interrupt"], "response": response.model_dump(mode="json")}
 
     async def fork(
         self, run_id: str, values: dict[str, Any], as_node: str, *, checkpoint_id: str | None = None
@@ -554,6 +569,19 @@ class RunService:
         """Make scene `scene` again (a new take), keep every other artifact, recompose and verify a new
         video version; earlier versions stay. It forks the run's checkpoint, so `history` shows both.
         Targets that have an earlier version get the new one only with `publish`."""
+        await self.fork_regen(run_id, scene, narration=narration, visual=visual, publish=publish)
+        return await self.execute(run_id, on_event=on_event)
+
+    async def fork_regen(
+        self,
+        run_id: str,
+        scene: int,
+        *,
+        narration: str | None = None,
+        visual: str | None = None,
+        publish: bool = False,
+    ) -> None:
+        """Check a regeneration and fork the run's thread for it (see `regen`); executing is the caller's."""
         record = self.record(run_id)
         if record.status in ACTIVE:
             raise BadInput(
@@ -583,7 +611,6 @@ class RunService:
         await self.fork(
             run_id, {"regen": request, "republish": publish, "rejected": None}, "data_acquisition"
         )
-        return await self.execute(run_id, on_event=on_event)
 
     # ---- reading ---------------------------------------------------------------------------------------
 

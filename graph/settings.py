@@ -35,6 +35,9 @@ ENV_NAMES: dict[str, str] = {
     "gallery_url": "REELFORGE_GALLERY_URL",
     "ffmpeg": "REELFORGE_FFMPEG",
     "failpoint": "REELFORGE_FAILPOINT",
+    "api_token": "REELFORGE_API_TOKEN",
+    "api_runs_at_once": "REELFORGE_API_RUNS_AT_ONCE",
+    "allow_private_sources": "REELFORGE_ALLOW_PRIVATE_SOURCES",
 }
 
 # The parsed reelforge.toml while one load_settings() call builds its model.
@@ -91,6 +94,13 @@ class Settings(BaseSettings):
     # For the fault suite only: kill the process at this point (`start:<node>`, `end:<node>`,
     # `posted:<target>`), to prove that a run killed there resumes without losing or repeating work.
     failpoint: str | None = _env("failpoint")
+    # `serve` and `mcp --http`: every request must carry `Authorization: Bearer <token>`; binding beyond
+    # loopback needs one.
+    api_token: str | None = _env("api_token")
+    # `serve`, `chat` and `mcp` without Redis: how many runs execute in the server's own process at once.
+    api_runs_at_once: int = _env("api_runs_at_once", 2)
+    # Let URL sources given through `serve`, `chat` or `mcp` point at private or loopback addresses.
+    allow_private_sources: bool = _env("allow_private_sources", False)
     # The model router: [router], [providers.*], [aliases.*], [prices.*] and the providers' variables.
     router: RouterSettings = Field(default_factory=RouterSettings)
     # Research before writing: [research] and WIKIPEDIA_URL, REELFORGE_RESEARCH.
@@ -117,7 +127,7 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().absolute()
 
-    @field_validator("redis_url", "gallery_url", "ffmpeg", mode="before")
+    @field_validator("redis_url", "gallery_url", "ffmpeg", "api_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -142,6 +152,20 @@ class Settings(BaseSettings):
     def _positive_float(cls, value: float) -> float:
         if not math.isfinite(value) or value <= 0:
             raise ValueError("must be a number of seconds above 0")
+        return value
+
+    @field_validator("api_token", mode="after")
+    @classmethod
+    def _secret_token(cls, value: str | None) -> str | None:
+        if value is not None:
+            register_secrets([value])  # never in a log line or an error
+        return value
+
+    @field_validator("api_runs_at_once", mode="after")
+    @classmethod
+    def _runs_at_once(cls, value: int) -> int:
+        if not 1 <= value <= 64:
+            raise ValueError("must be a whole number from 1 to 64")
         return value
 
     @field_validator("checkpoint_ttl_s", "visibility_timeout_s", mode="after")

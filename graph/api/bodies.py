@@ -1,0 +1,86 @@
+"""The API's request bodies (pydantic, at the edge), each with an example the OpenAPI schema shows."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RunCreate(BaseModel):
+    """A new video: a chat line in `request`, or the job's fields (`topic` and any others), or both (the
+    fields then override what the line says)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"request": "make a 30 second square video about bees"},
+                {"topic": "the history of coffee", "duration_s": 45, "aspect": "16:9", "gates": ["script"]},
+            ]
+        },
+    )
+
+    request: str | None = Field(
+        None, max_length=1000, description="A chat line: 'make a 30 second video about X'."
+    )
+    run_id: str | None = Field(None, max_length=80, description="Name the run (letters, digits, . _ -).")
+    topic: str | None = Field(None, max_length=2000)
+    duration_s: int | None = Field(None, description="Target length, 10-600 seconds.")
+    aspect: str | None = Field(None, description="9:16, 16:9 or 1:1.")
+    lang: str | None = None
+    voice: str | None = Field(None, description="joe (Piper) or espeak.")
+    style: str | None = None
+    sources: list[str] | None = Field(None, max_length=20)
+    music: str | None = None
+    targets: list[str] | None = Field(None, max_length=8)
+    gates: list[str] | None = Field(None, max_length=2, description="'script' and/or 'publish'.")
+    preview: bool | None = None
+    model: str | None = None
+    research: bool | None = None
+    visuals: str | None = Field(None, description="auto, photos, clips or cards.")
+
+    def job_fields(self) -> dict[str, Any]:
+        """The job fields that were given, without the chat line and the run id."""
+        return self.model_dump(exclude_none=True, exclude={"request", "run_id"})
+
+
+class GateReply(BaseModel):
+    """The answer to the gate a run waits at: approve (optionally with the edited script) or reject."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision": "approve"}, {"decision": "reject", "reason": "too long"}]
+        },
+    )
+
+    decision: Literal["approve", "reject"] = "approve"
+    script: dict[str, Any] | None = Field(None, description="The edited script, as GET /runs/{id} shows it.")
+    reason: str = Field("", max_length=500)
+
+
+class SceneRedo(BaseModel):
+    """What to change when a scene is made again; both optional (a new take of the same words)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{}, {"narration": "Bees dance to show where flowers are."}]},
+    )
+
+    narration: str | None = Field(None, max_length=2000)
+    visual: str | None = Field(None, max_length=500)
+
+
+class ChatMessage(BaseModel):
+    """One line typed into the chat, in a conversation (a new one when omitted)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"message": "make a 20 second video about tea", "conversation": "web"}]
+        },
+    )
+
+    message: str = Field(min_length=1, max_length=2000)
+    conversation: str | None = Field(None, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")

@@ -1,0 +1,146 @@
+"""Operations: what the API, the chat agent and the MCP server can do, each returning plain JSON.
+
+One thin layer over the run service and the launcher, so the three doors offer the same verbs with the
+same checks: make a video (from a chat line or from fields), list, show and follow runs, answer a gate,
+regenerate a scene, provider status and costs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Any
+
+from agents.planning import parse_request
+from graph.model_status import cost_report, provider_status
+from graph.preflight import validate_job
+from graph.run_launcher import RunLauncher
+from graph.runs import RunService
+from state import JobSpec, RunEvent
+from tools.addresses import check_public_url, is_url
+from tools.errors import BadInput
+from tools.storage.ledger_records import GroupBy
+
+# Provider checks probe every server; doors polling the status share one answer for this long.
+STATUS_TTL_S = 5.0
+GROUPS: tuple[str, ...] = ("provider", "day", "run")
+
+
+class UnknownRun(BadInput):
+    """No run has this id (the API answers 404)."""
+
+
+class Operations:
+    """The doors' verbs over one run service and its launcher."""
+
+    def __init__(self, service: RunService, launcher: RunLauncher) -> None:
+        """Use `service` to read and check runs, and `launcher` to start them."""
+        self.service = service
+        self.launcher = launcher
+        self.settings = service.settings
+        self._status: tuple[float, dict[str, Any]] | None = None
+
+    # ---- making ----------------------------------------------------------------------------------------
+
+    def job_of(self, request: str | None = None, **fields: Any) -> JobSpec:
+        """The job for a chat line (`request`, read by the rule parser) or for JobRequest fields; given both,
+        the fields override what the line says. InvalidField naming the first problem."""
+        if request is not None:
+            parsed: dict[str, Any] = dict(parse_request(request))
+            known = ("topic", "duration_s", "aspect", "visuals")
+            fields = {**{key: parsed[key] for key in known}, **fields}
+        job = validate_job(**fields)
+        if not self.settings.allow_private_sources:
+            for source in job["sources"]:
+                if is_url(source):
+                    check_public_url(source)
+        return job
+
+    async def make_video(
+        self, request: str | None = None, *, run_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Start a video from a chat line or JobRequest fields; the new run's record (queued)."""
+        job = self.job_of(request, **fields)
+        return _record(await self.launcher.start(job, run_id=run_id))
+
+    # ---- reading ---------------------------------------------------------------------------------------
+
+    def require_run(self, run_id: str) -> None:
+        """UnknownRun (the API's 404) unless a run has this id."""
+        if self.service.find(run_id) is None:
+            raise UnknownRun(f"no run called {run_id!r}; list runs with GET /runs or 'reelforge runs'")
+
+    def list_runs(self, limit: int = 20, status: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first (optionally only those with `status`)."""
+        records = self.service.list_runs(limit if status is None else max(limit, 500))
+        rows = [_record(record) for record in records if status is None or record.status == status]
+        return rows[:limit]
+
+    async def show_run(self, run_id: str) -> dict[str, Any]:
+        """Everything `show --json` prints for a run."""
+        self.require_run(run_id)
+        return await self.service.view(run_id)
+
+    async def follow(self, run_id: str, after: int = 0, *, poll_s: float = 0.5) -> AsyncIterator[RunEvent]:
+        """The run's events after `after`, then live until it settles (done, failed, stopped, rejected,
+        waiting). Polls without holding a thread, so many followers can wait at once."""
+        import asyncio
+
+        self.require_run(run_id)
+        cursor = self.service.follower(run_id, after)
+        while True:
+            batch, settled = await asyncio.to_thread(cursor.next_batch, 0.0)
+            for event in batch:
+                yield event
+            if settled:
+                return
+            await asyncio.sleep(poll_s)
+
+    # ---- acting ----------------------------------------------------------------------------------------
+
+    async def resume(self, run_id: str) -> dict[str, Any]:
+        """Continue a stopped or failed run where it stopped."""
+        self.require_run(run_id)
+        return _record(await self.launcher.resume(run_id))
+
+    async def approve(self, run_id: str, script: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Approve the gate the run waits at (at the script gate, optionally with an edited script)."""
+        self.require_run(run_id)
+        return _record(await self.launcher.answer(run_id, "approve", script=script))
+
+    async def reject(self, run_id: str, reason: str = "") -> dict[str, Any]:
+        """Reject the gate the run waits at; the run ends as rejected."""
+        self.require_run(run_id)
+        return _record(await self.launcher.answer(run_id, "reject", reason=reason))
+
+    async def regenerate_scene(
+        self, run_id: str, scene: int, *, narration: str | None = None, visual: str | None = None
+    ) -> dict[str, Any]:
+        """Make one scene again (new words or picture description optional) and a new video version."""
+        self.require_run(run_id)
+        return _record(await self.launcher.regenerate(run_id, scene, narration=narration, visual=visual))
+
+    # ---- the machine -----------------------------------------------------------------------------------
+
+    def providers(self, *, fresh: bool = False) -> dict[str, Any]:
+        """Every provider's health and the overall mode (SELF-HOSTED, CLOUD, FREE or OFFLINE); checked at
+        most every STATUS_TTL_S seconds unless `fresh`."""
+        now = time.monotonic()
+        if fresh or self._status is None or now - self._status[0] > STATUS_TTL_S:
+            self._status = (now, provider_status(self.service.services))
+        return self._status[1]
+
+    def costs(self, since: str = "7d", by: str = "provider") -> dict[str, Any]:
+        """Usage and cost from the ledger since `since` (7d, 12h, a date), grouped by provider, day or run."""
+        if by not in GROUPS:
+            raise BadInput(f"cannot group by '{by}'; use provider, day or run")
+        from graph.cleanup import cutoff_of
+
+        cutoff_of(since, flag="since")
+        group: GroupBy = by  # type: ignore[assignment]
+        return cost_report(self.service.services, since, group)
+
+
+def _record(record: Any) -> dict[str, Any]:
+    return asdict(record)
