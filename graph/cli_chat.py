@@ -1,0 +1,3 @@
+"""`reelforge chat`: (being built)."""
+
+from __future__ import annotations

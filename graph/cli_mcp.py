@@ -1,0 +1,3 @@
+"""`reelforge mcp`: (being built)."""
+
+from __future__ import annotations
