@@ -39,6 +39,12 @@ class RunCreate(BaseModel):
     model: str | None = None
     research: bool | None = None
     visuals: str | None = Field(None, description="auto, photos, clips or cards.")
+    providers: dict[str, str] | None = Field(
+        None,
+        max_length=3,
+        description="The provider to try first per capability (text, image, speech), as GET /providers "
+        "names them; the others still stand behind it.",
+    )
 
     def job_fields(self) -> dict[str, Any]:
         """The job fields that were given, without the chat line and the run id."""
