@@ -39,6 +39,11 @@ _TAIL = re.compile(
 
 def parse_request(text: str) -> JobSpec:
     """Parse a chat line such as 'make a 45-second square video about coffee' with plain rules."""
+    return JobRequest(**parse_fields(text)).to_job()
+
+
+def parse_fields(text: str) -> dict[str, Any]:
+    """The job fields a chat line states (topic, and duration, aspect or visuals when said), unchecked."""
     fields: dict[str, Any] = {}
     remaining = text
     if match := _DURATION.search(remaining):
@@ -59,8 +64,7 @@ def parse_request(text: str) -> JobSpec:
         remaining = remaining[: match.start()] + remaining[match.end() :]
     remaining = _TAIL.sub("", remaining)
     remaining = _LEAD.sub("", " ".join(remaining.split()))
-    topic = remaining.strip(" .,!?:;-\"'")
-    return JobRequest(topic=topic, **fields).to_job()
+    return {"topic": remaining.strip(" .,!?:;-\"'"), **fields}
 
 
 @tracked("planning")

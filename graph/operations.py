@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
 
-from agents.planning import parse_request
+from agents.planning import parse_fields
 from graph.model_status import cost_report, provider_status
 from graph.preflight import validate_job
 from graph.run_launcher import RunLauncher
@@ -47,9 +47,7 @@ class Operations:
         """The job for a chat line (`request`, read by the rule parser) or for JobRequest fields; given both,
         the fields override what the line says. InvalidField naming the first problem."""
         if request is not None:
-            parsed: dict[str, Any] = dict(parse_request(request))
-            known = ("topic", "duration_s", "aspect", "visuals")
-            fields = {**{key: parsed[key] for key in known}, **fields}
+            fields = {**parse_fields(request), **fields}
         job = validate_job(**fields)
         if not self.settings.allow_private_sources:
             for source in job["sources"]:

@@ -55,7 +55,7 @@ class RunLauncher:
         record = await self.service.submit(job, run_id=run_id, queue=self.on_workers)
         if not self.on_workers:
             self._spawn(record.run_id, lambda: self.service.execute(record.run_id))
-        return record
+        return self.service.record(record.run_id)
 
     async def resume(self, run_id: str) -> RunRecord:
         """Continue a stopped or failed run where it stopped."""

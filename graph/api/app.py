@@ -57,5 +57,8 @@ def create_app(services: Services, *, operations: Operations | None = None) -> F
 
     app.include_router(runs_routes.router)
     app.include_router(info_routes.router)
+    from graph.api.metrics import router as metrics_router
+
+    app.include_router(metrics_router)
     app.add_middleware(Guard, token=settings.api_token)
     return app

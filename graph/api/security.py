@@ -72,20 +72,28 @@ class Guard:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             await _too_large(self.max_body)(scope, receive, send)
             return
-        seen = 0
+        seen, too_large = 0, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
+        async def unless_too_large(message: Message) -> None:
+            # The app may turn the raise into its own 400 on the way out: the 413 below answers instead.
+            if not too_large:
+                await send(message)
+
         try:
-            await self.app(scope, counted, send)
+            await self.app(scope, counted, unless_too_large)
         except BodyTooLarge:
+            pass
+        if too_large:
             await _too_large(self.max_body)(scope, receive, send)
 
 
