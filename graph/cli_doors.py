@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from graph.cli_common import EXIT_BAD_INPUT, app, errors, fail, services
+from graph.cli_common import EXIT_BAD_INPUT, app, errors, fail, services, third_party_notice
 
 DEFAULT_PORT = 8420
 
@@ -35,6 +35,7 @@ def serve(
 
     with errors():
         application = create_app(found)
+    third_party_notice()
     where = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     typer.echo(f"reelforge serving on {where} (API docs at {where}/docs); Ctrl-C stops it", err=True)
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
