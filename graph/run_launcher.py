@@ -63,7 +63,7 @@ class RunLauncher:
         if self.on_workers or record.place == "queue":
             self.service.requeue(run_id)
         else:
-            self._spawn(run_id, lambda: self.service.execute(run_id))
+            self._spawn(run_id, lambda: self.service.execute(run_id), "resume")
         return self.service.record(run_id)
 
     async def answer(
@@ -74,7 +74,7 @@ class RunLauncher:
         if self.on_workers or self.service.record(run_id).place == "queue":
             self.service.requeue(run_id, answer)
         else:
-            self._spawn(run_id, lambda: self.service.execute(run_id, answer=answer))
+            self._spawn(run_id, lambda: self.service.execute(run_id, answer=answer), "answer")
         return self.service.record(run_id)
 
     async def regenerate(
@@ -85,12 +85,15 @@ class RunLauncher:
         if self.on_workers:
             self.service.requeue(run_id)
         else:
-            self._spawn(run_id, lambda: self.service.execute(run_id))
+            self._spawn(run_id, lambda: self.service.execute(run_id), f"scene {scene} remake")
         return self.service.record(run_id)
 
-    def _spawn(self, run_id: str, work: Callable[[], Awaitable[RunOutcome]]) -> None:
+    def _spawn(self, run_id: str, work: Callable[[], Awaitable[RunOutcome]], what: str | None = None) -> None:
+        """Run `work` in the pool; `what` (an answer, a resume) is first recorded as queued here."""
         with self._lock:
             self.service.accepted.add(run_id)
+        if what is not None:
+            self.service.mark_queued(run_id, f"{what} queued here", "local")
         self._pool.submit(self._run, run_id, work)
 
     def _run(self, run_id: str, work: Callable[[], Awaitable[RunOutcome]]) -> None:

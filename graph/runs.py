@@ -483,11 +483,15 @@ class RunService:
 
     def requeue(self, run_id: str, answer: dict[str, Any] | None = None) -> RunOutcome:
         """Hand a run (or the answer to its gate) to the workers."""
-        self.services.runs.set_status(run_id, "queued")
-        what = "answer" if answer else "run"
-        self._emit(run_id, draft("queued", f"{what} queued for the workers", place="queue"))
+        self.mark_queued(run_id, f"{'answer' if answer else 'run'} queued for the workers", "queue")
         self._enqueue(run_id, answer)
         return RunOutcome(run_id, "queued", {})
+
+    def mark_queued(self, run_id: str, message: str, place: str) -> None:
+        """Record that a run was handed on to go on (its status, and a `queued` event), so a follower who
+        comes before it starts waits for it instead of seeing it settled where it was."""
+        self.services.runs.set_status(run_id, "queued")
+        self._emit(run_id, draft("queued", message, place=place))
 
     async def answer(
         self,
