@@ -56,7 +56,13 @@ def planning_rate(voice: str, duration_s: int) -> float:
 
 def _script_request(job: JobSpec, prompt: str, offline: Callable[[], Script]) -> TextRequest:
     system = SCRIPT_SYSTEM.render(aspect=job["aspect"], language=job["lang"])
-    return TextRequest(system=system, prompt=prompt, schema=ScriptDraft, offline=lambda: dict(offline()))
+    return TextRequest(
+        system=system,
+        prompt=prompt,
+        schema=ScriptDraft,
+        offline=lambda: dict(offline()),
+        prefer=job.get("providers", {}).get("text"),
+    )
 
 
 def _routed_script(routed: Routed, facts: list[Fact]) -> Script:

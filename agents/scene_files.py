@@ -171,6 +171,7 @@ def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, A
         # One picture per scene: a scene made again (a resume, a retry) keeps the one it claimed.
         claim=lambda picture: claim_once(claims, picture, f"scene-{scene['index']}-{variant}"),
         visuals=visuals,
+        prefer=job.get("providers", {}).get("image"),
     )
     routed = runtime.context.models.image(request, "make_scene")
     # A stock clip stays the MP4 it came as, beside where the still would be (the sidecar is shared).
@@ -214,9 +215,10 @@ def scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifa
         spoken.append(voice.synthesize(scene["narration"], path, take=variant))
         return path.read_bytes()
 
-    routed = runtime.context.models.speech(
-        SpeechRequest(scene["narration"], local_voice, job["lang"]), "make_scene"
+    request = SpeechRequest(
+        scene["narration"], local_voice, job["lang"], prefer=job.get("providers", {}).get("speech")
     )
+    routed = runtime.context.models.speech(request, "make_scene")
     if spoken and routed.tier == "offline":
         duration_s, sentences = spoken[-1].duration_s, list(spoken[-1].sentences)
     else:

@@ -46,6 +46,7 @@ FIELD_FLAGS = {
     "gates": "--review/--approve-publish",
     "preview": "--preview",
     "model": "--model",
+    "providers": "--provider",
     "scene": "--scene",
     "narration": "--narration",
     "visual": "--visual",

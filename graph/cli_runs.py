@@ -147,6 +147,15 @@ def make(
     model: Annotated[
         str, typer.Option(help="A model alias from reelforge.toml's \\[aliases], e.g. quality or fast.")
     ] = "default",
+    provider: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--provider",
+            metavar="CAPABILITY=NAME",
+            help="Try this provider first for text, image or speech, e.g. text=ollama or image=comfyui;"
+            " repeatable. The others still stand behind it ('reelforge status' lists them).",
+        ),
+    ] = None,
     review: Annotated[
         bool,
         typer.Option("--review", help="Stop after the quality gate so you can approve or edit the script."),
@@ -177,6 +186,7 @@ def make(
             model=model,
             research=not no_research,
             visuals=visuals,
+            providers=_provider_choices(provider or []),
         )
         # An empty --run-id is a mistake, not a request for a generated id: check it before anything opens.
         from graph.run_ids import check_run_id
@@ -202,6 +212,24 @@ def make(
     with errors(record.run_id):
         outcome = _drive(as_json, lambda sink: runs().execute(record.run_id, on_event=sink), frozenset())
     _report(outcome, as_json)
+
+
+def _provider_choices(given: list[str]) -> dict[str, str]:
+    """--provider CAPABILITY=NAME flags as a job's `providers`; which names are valid is the job's check."""
+    from tools.errors import InvalidField
+
+    choices: dict[str, str] = {}
+    for item in given:
+        capability, equals, name = item.partition("=")
+        capability, name = capability.strip(), name.strip()
+        if not equals or not capability or not name:
+            raise InvalidField(
+                "providers", f"'{item}' is not CAPABILITY=NAME; write e.g. text=ollama or image=comfyui"
+            )
+        if capability in choices:
+            raise InvalidField("providers", f"{capability} is given twice; name one provider per capability")
+        choices[capability] = name
+    return choices
 
 
 @app.command()

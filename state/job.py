@@ -60,6 +60,9 @@ class JobSpec(TypedDict):
     research: NotRequired[bool]
     # One of VISUALS; absent in jobs made before it existed: "auto".
     visuals: NotRequired[str]
+    # The provider to try first per capability ({"text": "ollama"}); the configured order stands behind
+    # it. Absent in jobs made before the picker existed: no preference.
+    providers: NotRequired[dict[str, str]]
 
 
 def output_size(aspect: str, preview: bool = False) -> tuple[int, int]:

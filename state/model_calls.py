@@ -30,6 +30,8 @@ class TextRequest:
     offline: Callable[[], dict[str, Any]]
     temperature: float = 0.4
     max_tokens: int = 4096
+    # The provider the job asked to try first (its `providers`); None keeps the configured order.
+    prefer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class ImageRequest:
     # The job's --visuals: "photos" and "clips" try the photo and clip sources first, "cards" only the
     # offline cards, "auto" the configured order.
     visuals: str = "auto"
+    # The provider the job asked to try first; ignored with visuals "cards", which keeps to the cards.
+    prefer: str | None = None
 
     def wants_clips(self) -> bool:
         """Whether a short video clip (MP4) may answer instead of a still: the job asked for clips.
@@ -64,6 +68,8 @@ class SpeechRequest:
     text: str
     offline: Callable[[], bytes]
     lang: str = "en"
+    # The provider the job asked to try first; None keeps the configured order.
+    prefer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,3 +126,36 @@ class Degradation(TypedDict):
     tier: str
     provider: str
     reason: str
+
+
+class ToolCall(TypedDict):
+    """One tool a chat model asked to run: the call's id (kept through the history), name and arguments."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A tool-calling chat: `messages` in the OpenAI chat format (system, user, assistant with `tool_calls`
+    whose `arguments` are JSON text, and `tool` results with `tool_call_id`); `tools` as JSON-schema function
+    specs ({"type": "function", "function": {"name", "description", "parameters"}}).
+
+    Only the providers that call tools answer it; the offline tier never does."""
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    temperature: float = 0.2
+    max_tokens: int = 1024
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """A chat model's turn: its text, the tools it wants run (arguments parsed), and what it cost."""
+
+    content: str
+    model: str
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0

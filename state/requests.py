@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from state.job import ASPECTS, GATES, LANGUAGES, ORIENTATIONS, STYLES, VISUALS, VOICES, JobSpec, output_size
+from state.model_calls import CAPABILITIES
+from state.model_settings import DEFAULT_ORDER, PROVIDER_TIERS
 
 MAX_TOPIC_CHARS = 500
 MIN_DURATION_S = 10
@@ -56,6 +58,18 @@ def _one_of(value: str, field: str) -> str:
     return value
 
 
+def _preferred(capability: str, name: str) -> None:
+    """Check that `name` is a provider that can serve `capability` (the router's names for them)."""
+    if capability not in CAPABILITIES:
+        raise ValueError(f"unknown capability '{capability}'; choose one of {', '.join(CAPABILITIES)}")
+    # Every provider able to serve a capability is in its default order, best tier first.
+    able = DEFAULT_ORDER[capability]
+    if name in PROVIDER_TIERS and name not in able:
+        raise ValueError(f"'{name}' does not serve {capability}; choose one of {', '.join(able)}")
+    if name not in able:
+        raise ValueError(f"unknown {capability} provider '{name}'; choose one of {', '.join(able)}")
+
+
 class JobRequest(BaseModel):
     """What a user asked for, checked field by field before any work starts."""
 
@@ -75,6 +89,8 @@ class JobRequest(BaseModel):
     model: str = "default"
     research: bool = True
     visuals: str = "auto"
+    # capability → the provider to try first for it; the configured order stands behind it.
+    providers: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("topic")
     @classmethod
@@ -127,6 +143,13 @@ class JobRequest(BaseModel):
             _one_of(item, info.field_name or "")
         return list(dict.fromkeys(value))
 
+    @field_validator("providers")
+    @classmethod
+    def _providers(cls, value: dict[str, str]) -> dict[str, str]:
+        for capability, name in value.items():
+            _preferred(capability, name)
+        return dict(value)
+
     @classmethod
     def from_job(cls, job: Mapping[str, Any]) -> JobRequest:
         """The request behind a JobSpec (or any mapping holding a request's fields and more)."""
@@ -153,6 +176,7 @@ class JobRequest(BaseModel):
             "model": self.model,
             "research": self.research,
             "visuals": self.visuals,
+            "providers": dict(self.providers),
         }
 
 

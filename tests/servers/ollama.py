@@ -27,6 +27,10 @@ def _words(text: str) -> int:
 class OllamaServer(ProtocolServer):
     """Ollama on localhost: answers chats from `replies` (a queue), then `default_reply` forever.
 
+    A reply is the answer's text, or a scripted tool call as a dict:
+    `{"tool_calls": [{"name": "make_video", "arguments": {"topic": "coffee"}}], "content": ""}`, sent the
+    way Ollama sends one (`message.tool_calls[].function` with the arguments as an object; Ollama gives
+    calls no id). Arguments given as a string are sent as that string, which real clients must refuse.
     Every valid chat body is kept in `chats`, and its `format` (None when absent) in `formats`.
     """
 
@@ -38,7 +42,7 @@ class OllamaServer(ProtocolServer):
     ) -> None:
         self.pulled_models: list[str] = list(pulled_models if pulled_models is not None else ["qwen3:8b"])
         self.default_reply = default_reply
-        self.replies: list[str] = []
+        self.replies: list[str | dict[str, Any]] = []
         self.version = version
         self.chats: list[dict[str, Any]] = []
         self.formats: list[Any] = []
@@ -55,7 +59,7 @@ class OllamaServer(ProtocolServer):
     def _pulled(self, model: str) -> bool:
         return canonical_model(model) in {canonical_model(m) for m in self.pulled_models}
 
-    def _next_reply(self) -> str:
+    def _next_reply(self) -> str | dict[str, Any]:
         with self._replies_lock:
             return self.replies.pop(0) if self.replies else self.default_reply
 
@@ -73,7 +77,12 @@ class OllamaServer(ProtocolServer):
         self.chats.append(body)
         self.formats.append(body.get("format"))
 
-        content = "" if fault == "empty" else self._next_reply()
+        reply = "" if fault == "empty" else self._next_reply()
+        content = reply if isinstance(reply, str) else str(reply.get("content") or "")
+        calls = [] if isinstance(reply, str) else _tool_calls(reply)
+        answer: dict[str, Any] = {"role": "assistant", "content": content}
+        if calls:
+            answer["tool_calls"] = calls
         prompt_tokens = sum(_words(m.get("content") or "") for m in body["messages"])
         final = {
             "model": model,
@@ -84,12 +93,12 @@ class OllamaServer(ProtocolServer):
             "load_duration": 1_000,
             "prompt_eval_count": prompt_tokens,
             "prompt_eval_duration": 1_000,
-            "eval_count": _words(content),
+            "eval_count": _words(content) + sum(_words(json.dumps(call)) for call in calls),
             "eval_duration": 1_000,
         }
         # Ollama streams unless the body says "stream": false.
         if body.get("stream", True) is False:
-            return Response.json({**final, "message": {"role": "assistant", "content": content}})
+            return Response.json({**final, "message": answer})
         chunks = [
             json.dumps(
                 {
@@ -102,6 +111,15 @@ class OllamaServer(ProtocolServer):
             + b"\n"
             for piece in re.findall(r"\S+\s*|\s+", content)
         ]
+        if calls:
+            # Ollama streams tool calls whole, in one chunk of their own before the final one.
+            call_chunk = {
+                "model": model,
+                "created_at": _CREATED_AT,
+                "message": {"role": "assistant", "content": "", "tool_calls": calls},
+                "done": False,
+            }
+            chunks.append(json.dumps(call_chunk).encode() + b"\n")
         chunks.append(json.dumps({**final, "message": {"role": "assistant", "content": ""}}).encode() + b"\n")
         return Response(b"", "application/x-ndjson", chunks=chunks)
 
@@ -135,6 +153,14 @@ class OllamaServer(ProtocolServer):
                 "capabilities": ["completion", "tools", "thinking"],
             }
         )
+
+
+def _tool_calls(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """A scripted reply's tool calls on Ollama's wire: `{"function": {"name", "arguments"}}` each."""
+    return [
+        {"function": {"name": call["name"], "arguments": call.get("arguments", {})}}
+        for call in reply.get("tool_calls", [])
+    ]
 
 
 def _error(status: int, message: str) -> Response:
@@ -175,6 +201,8 @@ def _chat_problem(body: Any) -> str:
             return f"messages[{index}].content must be a string"
         if not isinstance(message.get("images", []), list):
             return f"messages[{index}].images must be a list"
+        if problem := _message_tools_problem(message, index):
+            return problem
     if "format" in body:
         fmt = body["format"]
         is_schema = isinstance(fmt, dict) and bool(_SCHEMA_KEYS & fmt.keys())
@@ -185,4 +213,30 @@ def _chat_problem(body: Any) -> str:
             return f"{key} must be a {kind.__name__}"
     if "think" in body and not isinstance(body["think"], bool | str):
         return "think must be a boolean or a level"
+    for index, tool in enumerate(body.get("tools") or []):
+        if not isinstance(tool, dict) or tool.get("type", "function") != "function":
+            return f"tools[{index}] must be a function tool"
+        function = tool.get("function")
+        if not isinstance(function, dict):
+            return f"tools[{index}] must be a function tool"
+        if not isinstance(function.get("name"), str) or not function["name"]:
+            return f"tools[{index}].function.name is required"
+        if not isinstance(function.get("parameters", {}), dict):
+            return f"tools[{index}].function.parameters must be a JSON schema object"
+    return ""
+
+
+def _message_tools_problem(message: dict[str, Any], index: int) -> str:
+    """Why an assistant's tool calls or a tool result in the history are not Ollama's shape ("" if fine)."""
+    calls = message.get("tool_calls", [])
+    if not isinstance(calls, list):
+        return f"messages[{index}].tool_calls must be a list"
+    for call in calls:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            return f"messages[{index}].tool_calls needs function.name"
+        if not isinstance(function.get("arguments", {}), dict):
+            return f"messages[{index}].tool_calls[].function.arguments must be an object"
+    if not isinstance(message.get("tool_name", ""), str):
+        return f"messages[{index}].tool_name must be a string"
     return ""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
+import re
 import struct
 import time
 import wave
@@ -46,10 +48,70 @@ def wav_bytes(text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _messages_problem(messages: list[Any]) -> Response | None:
+    """A 400 like OpenAI's for a message without a role or content, or a tool result answering no call.
+
+    An assistant message that makes tool calls may leave its content out or null."""
+    called: set[str] = set()
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ROLES:
+            return _error(400, f"messages[{i}] needs a valid role and content", param=f"messages[{i}]")
+        calls = message.get("tool_calls") if message["role"] == "assistant" else None
+        if "content" not in message and not calls:
+            return _error(400, f"messages[{i}] needs a valid role and content", param=f"messages[{i}]")
+        for call in calls or []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(function, dict) or not isinstance(function.get("arguments"), str):
+                return _error(400, f"messages[{i}].tool_calls need a function with arguments as a string")
+            called.add(str(call.get("id")))
+        if message["role"] == "tool" and message.get("tool_call_id") not in called:
+            return _error(
+                400,
+                "Invalid parameter: messages with role 'tool' must be a response to a preceding message "
+                "with 'tool_calls'.",
+                param=f"messages.[{i}].role",
+            )
+    return None
+
+
+def _tools_problem(body: dict[str, Any]) -> Response | None:
+    """A 400 like OpenAI's for a tools array that is empty or holds anything but named function tools."""
+    if "tools" not in body:
+        return None
+    tools = body["tools"]
+    if not isinstance(tools, list) or not tools:
+        return _error(400, "[] is too short - 'tools'", param="tools")
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or tool.get("type") != "function":
+            return _error(400, f"tools[{i}] must be a function tool", param=f"tools[{i}]")
+        if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", str(function.get("name", ""))):
+            return _error(400, f"tools[{i}].function.name is invalid", param=f"tools[{i}].function.name")
+    return None
+
+
+def _tool_call(call: dict[str, Any], made_up_id: str) -> dict[str, Any]:
+    """A scripted tool call on OpenAI's wire: arguments as JSON text (a string is sent as it is)."""
+    arguments = call.get("arguments", {})
+    return {
+        "id": call.get("id") or made_up_id,
+        "type": "function",
+        "function": {
+            "name": call["name"],
+            "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+        },
+    }
+
+
 class OpenAIServer(ProtocolServer):
     """Speaks the documented OpenAI API under /v1, non-streaming, with an optional bearer key.
 
-    Chat answers come from `replies` (a queue) and then `default_reply`; each answer reports `usage`.
+    Chat answers come from `replies` (a queue) and then `default_reply`; each answer reports `usage`. A reply
+    is the answer's text, or a scripted tool call as a dict:
+    `{"tool_calls": [{"name": "make_video", "arguments": {"topic": "coffee"}, "id": "call_1"}]}` (an id
+    is made up when none is given; arguments given as a string are sent as is, even when not JSON), answered
+    as OpenAI does: `message.tool_calls[]` of type "function" with the arguments as JSON text, and
+    finish_reason "tool_calls". Every valid chat body is kept in `chats`.
     Images are solid `image_color` PNGs, recorded in `served_images`. Speech is a WAV tone.
     """
 
@@ -63,7 +125,8 @@ class OpenAIServer(ProtocolServer):
         self.requests.clear()
         self.models: list[str] = ["test-chat", "test-image", "test-speech"]
         self.api_key: str | None = None
-        self.replies: list[str] = []
+        self.replies: list[str | dict[str, Any]] = []
+        self.chats: list[dict[str, Any]] = []
         self.default_reply = "{}"
         self.usage = {"prompt_tokens": 11, "completion_tokens": 5}
         self.finish_reason = "stop"
@@ -123,13 +186,26 @@ class OpenAIServer(ProtocolServer):
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return _error(400, "messages must be a non-empty array", param="messages")
-        for i, message in enumerate(messages):
-            if not isinstance(message, dict) or message.get("role") not in ROLES or "content" not in message:
-                return _error(400, f"messages[{i}] needs a valid role and content", param=f"messages[{i}]")
+        if problem := _messages_problem(messages) or _tools_problem(body):
+            return problem
         if body.get("stream"):
             return _error(400, "this fake does not stream", param="stream")
+        self.chats.append(body)
         self.response_formats.append(body.get("response_format"))
-        content = "" if fault == "empty" else (self.replies.pop(0) if self.replies else self.default_reply)
+        reply = "" if fault == "empty" else (self.replies.pop(0) if self.replies else self.default_reply)
+        answer: dict[str, Any] = {"role": "assistant", "content": reply, "refusal": None}
+        finish_reason = self.finish_reason
+        if isinstance(reply, dict):
+            calls = [
+                _tool_call(call, f"call_{len(self.chats)}_{n}") for n, call in enumerate(reply["tool_calls"])
+            ]
+            answer = {
+                "role": "assistant",
+                "content": reply.get("content"),
+                "refusal": None,
+                "tool_calls": calls,
+            }
+            finish_reason = "tool_calls"
         usage = dict(self.usage, total_tokens=sum(self.usage.values()))
         return Response.json(
             {
@@ -140,9 +216,9 @@ class OpenAIServer(ProtocolServer):
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": content, "refusal": None},
+                        "message": answer,
                         "logprobs": None,
-                        "finish_reason": self.finish_reason,
+                        "finish_reason": finish_reason,
                     }
                 ],
                 "usage": usage,

@@ -3,6 +3,9 @@
 from tools.models.base import (
     TIER_RANK,
     Capability,
+    ChatAnswer,
+    ChatProvider,
+    ChatRequest,
     HealthResult,
     ImageRequest,
     MediaAnswer,
@@ -11,6 +14,8 @@ from tools.models.base import (
     TextAnswer,
     TextRequest,
     Tier,
+    ToolCall,
+    calls_tools,
 )
 from tools.models.failures import AllProvidersFailed, Attempt, ProviderError
 
@@ -19,6 +24,9 @@ __all__ = [
     "AllProvidersFailed",
     "Attempt",
     "Capability",
+    "ChatAnswer",
+    "ChatProvider",
+    "ChatRequest",
     "HealthResult",
     "ImageRequest",
     "MediaAnswer",
@@ -28,4 +36,6 @@ __all__ = [
     "TextAnswer",
     "TextRequest",
     "Tier",
+    "ToolCall",
+    "calls_tools",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from state.model_calls import (
     TIER_RANK,
     Capability,
+    ChatAnswer,
+    ChatRequest,
     HealthResult,
     ImageRequest,
     MediaAnswer,
@@ -14,11 +16,15 @@ from state.model_calls import (
     TextAnswer,
     TextRequest,
     Tier,
+    ToolCall,
 )
 
 __all__ = [
     "TIER_RANK",
     "Capability",
+    "ChatAnswer",
+    "ChatProvider",
+    "ChatRequest",
     "HealthResult",
     "ImageRequest",
     "MediaAnswer",
@@ -27,6 +33,8 @@ __all__ = [
     "TextAnswer",
     "TextRequest",
     "Tier",
+    "ToolCall",
+    "calls_tools",
 ]
 
 
@@ -54,3 +62,19 @@ class Provider(Protocol):
     def check(self) -> HealthResult:
         """Probe the server: reachable, authorised, and the configured model present."""
         ...
+
+
+class ChatProvider(Provider, Protocol):
+    """A text provider that also answers tool-calling chats; `chats` is False when the server behind it
+    cannot (a lazily built provider knows its kind before it builds the client)."""
+
+    chats: bool
+
+    def chat(self, request: ChatRequest) -> ChatAnswer:
+        """Answer one turn of a chat: text, tool calls, or both."""
+        ...
+
+
+def calls_tools(provider: Provider) -> TypeGuard[ChatProvider]:
+    """Whether `provider` answers ChatRequests (tool calling); the offline tier never does."""
+    return bool(getattr(provider, "chats", False))

@@ -53,6 +53,8 @@ class AllProvidersFailed(ReelforgeError):
 
     def __init__(self, capability: str, attempts: list[Attempt]) -> None:
         reasons = "; ".join(f"{a.provider} ({a.tier}): {a.kind} - {a.detail}" for a in attempts)
+        # A chat with no tool-calling provider in the order tries none at all.
+        reasons = reasons or "none is set up"
         super().__init__(
             f"no {capability} provider answered: {reasons}; check the settings or run 'reelforge status'"
         )

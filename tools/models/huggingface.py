@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -31,6 +31,8 @@ from PIL import UnidentifiedImageError
 
 from tools.models.base import (
     Capability,
+    ChatAnswer,
+    ChatRequest,
     HealthResult,
     ImageRequest,
     MediaAnswer,
@@ -38,13 +40,16 @@ from tools.models.base import (
     TextAnswer,
     TextRequest,
     Tier,
+    ToolCall,
 )
 from tools.models.failures import ProviderError
 from tools.models.http_failures import failure_for_exception, failure_for_status
 from tools.models.structured import json_schema_for, parse_structured, repair_prompt
+from tools.models.tool_calls import tool_call
 
 DEFAULT_ENDPOINT = "https://router.huggingface.co/hf-inference"
 DEFAULT_HUB_URL = "https://huggingface.co"
+_CHAT_ROUTE = "/v1/chat/completions"
 _NO_TOKEN = "no HF token; set HF_TOKEN"
 
 T = TypeVar("T")
@@ -141,6 +146,7 @@ class HFText(_HFProvider):
     """Structured JSON answers from a chat model on the Hugging Face Inference API."""
 
     capability: Capability = "text"
+    chats = True
 
     def call(self, request: TextRequest) -> TextAnswer:
         """Ask for JSON that fits `request.schema`, with one repair attempt; tokens summed over both calls."""
@@ -178,22 +184,40 @@ class HFText(_HFProvider):
         response_format: ChatCompletionInputResponseFormatJSONSchema,
     ) -> ChatCompletionOutput:
         """One chat completion; a body that is not a JSON chat completion is "malformed"."""
-        route = "/v1/chat/completions"
-        try:
-            return self._run(
-                route,
-                lambda: self._client.chat_completion(
-                    messages,
-                    model=self.model,
-                    response_format=response_format,
-                    max_tokens=request.max_tokens,
-                    temperature=request.temperature,
-                ),
+        return self._completion(
+            lambda: self._client.chat_completion(
+                messages,
+                model=self.model,
+                response_format=response_format,
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
             )
+        )
+
+    def _completion(self, call: Callable[[], ChatCompletionOutput]) -> ChatCompletionOutput:
+        """Run one chat completion call; a body that is not a JSON chat completion is "malformed"."""
+        try:
+            return self._run(_CHAT_ROUTE, call)
         except (ValueError, TypeError) as error:
             # The client parses the body itself, so bad JSON surfaces as ValueError (JSONDecodeError).
-            detail = f"POST {self._route}{route} did not answer a JSON chat completion"
+            detail = f"POST {self._route}{_CHAT_ROUTE} did not answer a JSON chat completion"
             raise ProviderError("malformed", f"{detail} ({type(error).__name__})") from None
+
+    def chat(self, request: ChatRequest) -> ChatAnswer:
+        """One tool-calling turn: the history and `tools` through `chat_completion`."""
+        output = self._completion(
+            lambda: self._client.chat_completion(
+                cast(Any, request.messages),
+                model=self.model,
+                tools=cast(Any, request.tools) or None,
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+            )
+        )
+        text, tokens_in, tokens_out = _reply(output)
+        what = f"POST {self._route}{_CHAT_ROUTE}"
+        calls = [_function_call(call, what) for call in output.choices[0].message.tool_calls or []]
+        return ChatAnswer(text or "", self.model, calls, tokens_in, tokens_out)
 
 
 def _reply(output: ChatCompletionOutput) -> tuple[str | None, int, int]:
@@ -207,6 +231,14 @@ def _reply(output: ChatCompletionOutput) -> tuple[str | None, int, int]:
     usage = output.usage
     tokens_in, tokens_out = getattr(usage, "prompt_tokens", 0), getattr(usage, "completion_tokens", 0)
     return content, int(tokens_in or 0), int(tokens_out or 0)
+
+
+def _function_call(call: Any, what: str) -> ToolCall:
+    """A chat completion's tool call: TGI sends the arguments as an object, other servers as JSON text."""
+    function = getattr(call, "function", None)
+    if function is None:
+        raise ProviderError("malformed", f"{what} answered a tool call without a function")
+    return tool_call(getattr(call, "id", None), function.name, function.arguments, what)
 
 
 class HFImage(_HFProvider):

@@ -14,10 +14,19 @@ import pydantic
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_ollama import ChatOllama
 
-from tools.models.base import Capability, HealthResult, TextAnswer, TextRequest, Tier
+from tools.models.base import (
+    Capability,
+    ChatAnswer,
+    ChatRequest,
+    HealthResult,
+    TextAnswer,
+    TextRequest,
+    Tier,
+)
 from tools.models.failures import ProviderError
 from tools.models.http_failures import failure_for_status
 from tools.models.structured import json_schema_for, parse_structured, repair_prompt
+from tools.models.tool_calls import arguments_object, message_text, tool_call
 
 _CHAT = "POST /api/chat"
 _TAGS = "GET /api/tags"
@@ -38,6 +47,7 @@ class OllamaText:
     name = "ollama"
     tier: Tier = "self-hosted"
     capability: Capability = "text"
+    chats = True
 
     def __init__(
         self, url: str, model: str, timeout_s: float = 60.0, *, transport: httpx.BaseTransport | None = None
@@ -98,6 +108,31 @@ class OllamaText:
                 continue
             return TextAnswer(data, self.model, tokens_in, tokens_out)
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def chat(self, request: ChatRequest) -> ChatAnswer:
+        """One tool-calling turn through the Ollama client ChatOllama wraps (POST /api/chat with `tools`)."""
+        try:
+            reply = self._chat._client.chat(
+                self.model,
+                messages=ollama_messages(request.messages),
+                tools=request.tools or None,
+                stream=False,
+                think=False,
+                options={"temperature": request.temperature, "num_predict": request.max_tokens},
+            )
+            calls = [
+                tool_call(None, call.function.name, call.function.arguments, _CHAT)
+                for call in reply.message.tool_calls or []
+            ]
+        except Exception as error:
+            failure = self._failure(error, _CHAT)
+            if failure is None:
+                raise
+            raise failure from error
+        content = _THINK.sub("", reply.message.content or "", count=1)
+        return ChatAnswer(
+            content, self.model, calls, int(reply.prompt_eval_count or 0), int(reply.eval_count or 0)
+        )
 
     def _ask(
         self, messages: list[BaseMessage], schema: dict[str, Any], request: TextRequest
@@ -192,6 +227,30 @@ class OllamaText:
         if canonical_model(self.model) not in canonical:
             return result(False, names, f"model {self.model} is not pulled; run 'ollama pull {self.model}'")
         return result(True, names)
+
+
+def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """OpenAI-format chat messages in Ollama's shape: tool-call arguments as objects, and each tool result
+    naming its tool (`tool_name`, found from the assistant call its `tool_call_id` answers)."""
+    names: dict[str, str] = {}
+    converted: list[dict[str, Any]] = []
+    for message in messages:
+        role = "system" if message["role"] == "developer" else message["role"]
+        text = message_text(message.get("content"))
+        if role == "assistant" and message.get("tool_calls"):
+            calls = []
+            for call in message["tool_calls"]:
+                function = call["function"]
+                names[str(call.get("id", ""))] = function["name"]
+                arguments = arguments_object(function.get("arguments"))
+                calls.append({"function": {"name": function["name"], "arguments": arguments}})
+            converted.append({"role": role, "content": text, "tool_calls": calls})
+        elif role == "tool":
+            name = message.get("name") or names.get(str(message.get("tool_call_id", "")), "")
+            converted.append({"role": role, "content": text, "tool_name": name})
+        else:
+            converted.append({"role": role, "content": text})
+    return converted
 
 
 def _listed_models(response: httpx.Response) -> tuple[list[str], set[str]] | None:

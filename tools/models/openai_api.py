@@ -19,6 +19,8 @@ from pydantic import SecretStr, ValidationError
 
 from tools.models.base import (
     Capability,
+    ChatAnswer,
+    ChatRequest,
     HealthResult,
     ImageRequest,
     MediaAnswer,
@@ -26,10 +28,12 @@ from tools.models.base import (
     TextAnswer,
     TextRequest,
     Tier,
+    ToolCall,
 )
 from tools.models.failures import ProviderError
 from tools.models.http_failures import failure_for_exception, failure_for_status
 from tools.models.structured import json_schema_for, parse_structured, repair_prompt
+from tools.models.tool_calls import tool_call
 
 ImageSize = Literal["1024x1024", "1024x1792", "1792x1024"]
 IMAGE_SIZES: tuple[ImageSize, ...] = ("1024x1024", "1024x1792", "1792x1024")
@@ -176,6 +180,7 @@ class OpenAIText(_OpenAICompatible):
     """Chat completions through ChatOpenAI, asking for JSON that fits a schema, with one repair attempt."""
 
     capability: Capability = "text"
+    chats = True
 
     def __init__(
         self,
@@ -231,6 +236,37 @@ class OpenAIText(_OpenAICompatible):
                 continue
             return TextAnswer(data=data, model=self.model, tokens_in=tokens_in, tokens_out=tokens_out)
         raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def chat(self, request: ChatRequest) -> ChatAnswer:
+        """One tool-calling turn: POST /chat/completions with the history and `tools` through the SDK."""
+        what = "POST /chat/completions"
+        with self._failures("/chat/completions"):
+            completion = self._sdk.chat.completions.create(
+                model=self.model,
+                messages=cast(Any, request.messages),
+                # OpenAI refuses an empty tools array; a chat without tools simply sends none.
+                tools=cast(Any, request.tools) if request.tools else openai.omit,
+                temperature=request.temperature,
+                max_completion_tokens=request.max_tokens,
+                # The same extra body the structured calls send (Pollinations: private=true).
+                extra_body=self._chat.extra_body,
+            )
+            if not completion.choices:
+                raise ProviderError("empty", f"{what} answered no choices")
+            message = completion.choices[0].message
+            calls = [_function_call(call, what) for call in message.tool_calls or []]
+            usage = completion.usage
+            tokens_in = usage.prompt_tokens if usage else 0
+            tokens_out = usage.completion_tokens if usage else 0
+        return ChatAnswer(message.content or "", self.model, calls, tokens_in, tokens_out)
+
+
+def _function_call(call: Any, what: str) -> ToolCall:
+    """A chat completion's tool call; a "custom" tool call (free text, no function) is none we offered."""
+    function = getattr(call, "function", None)
+    if function is None:
+        raise ProviderError("malformed", f"{what} answered a {call.type!s} tool call, not a function call")
+    return tool_call(call.id, function.name, function.arguments, what)
 
 
 class OpenAIImage(_OpenAICompatible):

@@ -7,8 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from state.model_settings import PROVIDER_CAPABILITIES, PROVIDER_TIERS, ProviderSettings, RouterSettings
-from tools.models.base import Capability, HealthResult, Provider, Tier
+from tools.models.base import Capability, ChatAnswer, ChatRequest, HealthResult, Provider, Tier, calls_tools
 from tools.models.offline import OfflineProvider
+
+# The text providers whose servers call tools (ChatRequest): every chat-completions API and Ollama's
+# /api/chat. The offline writer cannot; Pollinations' text endpoint is OpenAI-compatible and can.
+CHAT_PROVIDERS: frozenset[str] = frozenset(
+    {"ollama", "openai_compatible", "huggingface", "openai", "groq", "pollinations_text"}
+)
 
 
 def build_provider(name: str, capability: str, settings: ProviderSettings, model: str) -> Provider:
@@ -79,6 +85,7 @@ class LazyProvider:
         self.tier: Tier = PROVIDER_TIERS[name]  # type: ignore[assignment]
         self.capability: Capability = capability  # type: ignore[assignment]
         self.endpoint = settings.url or "local"
+        self.chats = capability == "text" and name in CHAT_PROVIDERS
         self._settings, self._model = settings, model
         self._built: Provider | None = None
         self._lock = threading.Lock()
@@ -101,6 +108,13 @@ class LazyProvider:
     def check(self) -> HealthResult:
         """Build on first use, then check."""
         return self._provider().check()
+
+    def chat(self, request: ChatRequest) -> ChatAnswer:
+        """Build on first use, then answer one tool-calling turn."""
+        provider = self._provider()
+        if not calls_tools(provider):
+            raise TypeError(f"{self.name} does not answer tool-calling chats")
+        return provider.chat(request)
 
 
 def providers_for(

@@ -14,6 +14,8 @@ import structlog
 
 from state.model_calls import (
     TIER_RANK,
+    ChatAnswer,
+    ChatRequest,
     ImageRequest,
     MediaAnswer,
     Routed,
@@ -21,8 +23,8 @@ from state.model_calls import (
     TextAnswer,
     TextRequest,
 )
-from state.model_settings import PHOTO_SOURCES, Price, ProviderSettings
-from tools.models.base import Provider
+from state.model_settings import PHOTO_SOURCES, PROVIDER_TIERS, Price, ProviderSettings
+from tools.models.base import Provider, calls_tools
 from tools.models.cooldown import Cooldowns
 from tools.models.failures import RETRYABLE, AllProvidersFailed, Attempt, ProviderError
 from tools.models.http_failures import failure_for_exception
@@ -37,6 +39,8 @@ log = structlog.get_logger("reelforge.router")
 MAX_RETRY_WAIT_S = 30.0
 PROBE_TIMEOUT_S = 0.25
 PROBE_TTL_S = 30.0
+# What a provider answers: a JSON object, media bytes, or a chat turn (text and tool calls).
+Answer = TextAnswer | MediaAnswer | ChatAnswer
 
 
 @dataclass
@@ -114,11 +118,31 @@ class Router:
         # A provider the user set up is always tried; a built-in default only when something listens there.
         return slot.settings.explicit or self._reachable(slot.provider.endpoint)
 
+    def ready(self, slot: Slot) -> bool:
+        """Whether a call would try `slot` now: not cooling down, and set up by the user or answering."""
+        return self.cooldowns.cooling(slot.key) <= 0 and self._usable(slot)
+
     def call(self, request: TextRequest | ImageRequest | SpeechRequest, node: str) -> Routed:
         """Answer `request` from the first provider that succeeds; raise AllProvidersFailed if none does."""
-        attempts: list[Attempt] = []
+        return self._route(request, self._ordered(request), self._missing_preference(request), node)
+
+    def chat(self, request: ChatRequest, node: str) -> Routed:
+        """Answer one tool-calling turn from the first provider that calls tools and succeeds.
+
+        Providers that cannot (the offline writer) are left out, not counted as failures; AllProvidersFailed
+        when none answers, naming each one tried and why."""
+        return self._route(request, [slot for slot in self.slots if calls_tools(slot.provider)], [], node)
+
+    def _route(
+        self,
+        request: TextRequest | ImageRequest | SpeechRequest | ChatRequest,
+        slots: list[Slot],
+        attempts: list[Attempt],
+        node: str,
+    ) -> Routed:
+        """Try `slots` in order, skipping the cooling and the unreachable, until one answers."""
         best_rank: int | None = None
-        for slot in self._ordered(request):
+        for slot in slots:
             provider = slot.provider
             wait = self.cooldowns.cooling(slot.key)
             if wait > 0:
@@ -140,24 +164,43 @@ class Router:
 
     def _ordered(self, request: TextRequest | ImageRequest | SpeechRequest) -> list[Slot]:
         """The slots in the order this request wants: an image job's --visuals can put the sources of real
-        photographs and clips first (photos, clips) or keep to the offline cards (cards)."""
+        photographs and clips first (photos, clips) or keep to the offline cards (cards); then the provider
+        the job prefers, if it is configured, goes before all of them."""
         visuals = request.visuals if isinstance(request, ImageRequest) else "auto"
         if visuals == "cards":
+            # Cards are what the job asked for: a preferred image model must not draw over them.
             return [slot for slot in self.slots if slot.provider.tier == "offline"] or self.slots
+        slots = self.slots
         if visuals in ("photos", "clips"):
-            photos = [slot for slot in self.slots if slot.provider.name in PHOTO_SOURCES]
-            return photos + [slot for slot in self.slots if slot.provider.name not in PHOTO_SOURCES]
-        return self.slots
+            photos = [slot for slot in slots if slot.provider.name in PHOTO_SOURCES]
+            slots = photos + [slot for slot in slots if slot.provider.name not in PHOTO_SOURCES]
+        if request.prefer:
+            first = [slot for slot in slots if slot.provider.name == request.prefer]
+            slots = first + [slot for slot in slots if slot.provider.name != request.prefer]
+        return slots
 
-    def _try(
-        self, slot: Slot, request: Any, node: str, attempts: list[Attempt]
-    ) -> TextAnswer | MediaAnswer | None:
+    def _missing_preference(self, request: TextRequest | ImageRequest | SpeechRequest) -> list[Attempt]:
+        """A skip for a preferred provider this router has no slot for (not set up, or switched off), so
+        the call moves on as it does past any unavailable provider and a failure message still names it."""
+        name = request.prefer
+        ignored = isinstance(request, ImageRequest) and request.visuals == "cards"
+        if not name or ignored or any(slot.provider.name == name for slot in self.slots):
+            return []
+        log.info("preferred_provider_missing", provider=name, capability=self.capability, run_id=self.run_id)
+        detail = f"not set up for {self.capability}, so the next provider in the order was tried"
+        return [Attempt(name, PROVIDER_TIERS.get(name, "unknown"), "", "unavailable", detail, 0.0)]
+
+    def _try(self, slot: Slot, request: Any, node: str, attempts: list[Attempt]) -> Answer | None:
         """Call one provider, retrying transient failures; None when it gave up."""
+        provider = slot.provider
         for attempt in range(slot.settings.retries + 1):
             started = time.perf_counter()
             try:
                 with slot.limit:
-                    raw = slot.provider.call(request)
+                    if isinstance(request, ChatRequest) and calls_tools(provider):
+                        raw = provider.chat(request)
+                    else:
+                        raw = provider.call(request)
                 # The limit is the provider's; decoding and cropping its answer is our work, done after.
                 answer = self._checked(raw, request, slot.provider.tier)
             except Exception as error:  # every failure of a provider is a reason to move on, never to crash
@@ -198,11 +241,15 @@ class Router:
             return answer
         return None
 
-    def _checked(self, answer: Any, request: Any, tier: str) -> TextAnswer | MediaAnswer:
+    def _checked(self, answer: Any, request: Any, tier: str) -> Answer:
         """Decode media before accepting it: a truncated image or clip, or undecodable audio, is a failure.
 
         The offline tier's files are our own renderer's and voice's, already in the final shape.
         """
+        if isinstance(request, ChatRequest):
+            if not isinstance(answer, ChatAnswer) or not (answer.content.strip() or answer.tool_calls):
+                raise ProviderError("empty", "the provider returned neither text nor a tool call")
+            return answer
         if isinstance(request, TextRequest):
             if not isinstance(answer, TextAnswer) or not answer.data:
                 raise ProviderError("empty", "the provider returned no JSON object")
@@ -230,13 +277,13 @@ class Router:
         self,
         slot: Slot,
         node: str,
-        answer: TextAnswer | MediaAnswer | None,
+        answer: Answer | None,
         wall_ms: float,
         failure: ProviderError | None,
     ) -> None:
         provider = slot.provider
-        tokens_in = answer.tokens_in if isinstance(answer, TextAnswer) else 0
-        tokens_out = answer.tokens_out if isinstance(answer, TextAnswer) else 0
+        tokens_in = answer.tokens_in if isinstance(answer, TextAnswer | ChatAnswer) else 0
+        tokens_out = answer.tokens_out if isinstance(answer, TextAnswer | ChatAnswer) else 0
         images = 1 if isinstance(answer, MediaAnswer) and self.capability == "image" else 0
         audio_s = answer.audio_s if isinstance(answer, MediaAnswer) else 0.0
         if provider.tier == "self-hosted":
@@ -277,9 +324,7 @@ class Router:
             )
         )
 
-    def _routed(
-        self, slot: Slot, answer: TextAnswer | MediaAnswer, attempts: list[Attempt], best_rank: int | None
-    ) -> Routed:
+    def _routed(self, slot: Slot, answer: Answer, attempts: list[Attempt], best_rank: int | None) -> Routed:
         provider = slot.provider
         failures = [
             f"{a.provider} ({a.tier}): {a.kind} - {a.detail}" for a in attempts if a.kind != "unavailable"

@@ -6,13 +6,18 @@ import threading
 import time
 from typing import Any
 
-from state.model_calls import ImageRequest, Routed, SpeechRequest, TextRequest
+from state.model_calls import ChatRequest, ImageRequest, Routed, SpeechRequest, TextRequest
 from state.model_settings import PROVIDER_TIERS, Price, RouterSettings
+from tools.models.base import calls_tools
 from tools.models.cooldown import Cooldowns
 from tools.models.registry import providers_for
 from tools.models.router import Reachability, Router, Slot
 from tools.storage.ledger_records import UsageRecord
 from tools.storage.protocols import LedgerStore
+
+# The tiers whose tool-calling models make the chat door an agent: a model of the user's own or one they
+# pay for. The free tier may still answer a chat the agent started, as it answers text, but never starts one.
+_CHAT_TIERS = ("self-hosted", "cloud")
 
 
 class ModelRouter:
@@ -58,6 +63,27 @@ class ModelRouter:
     def text(self, request: TextRequest, node: str, alias: str = "default") -> Routed:
         """A JSON object for `request`, from the first text provider that answers."""
         return self.router("text", alias).call(request, node)
+
+    def chat(self, request: ChatRequest, node: str, alias: str = "default") -> Routed:
+        """One tool-calling turn (a ChatAnswer), from the first text provider that calls tools and answers.
+
+        Every attempt is ledgered under `node` like a text call; AllProvidersFailed when none answers."""
+        return self.router("text", alias).chat(request, node)
+
+    def can_chat(self, alias: str = "default") -> bool:
+        """Whether a self-hosted or cloud text provider that calls tools is set up and may answer now
+        (not cooling down; a built-in default such as Ollama on localhost only when it listens).
+
+        Makes no model call: the chat door asks this to choose between the agent and the rule parser. The
+        free tier does not count, so a machine with no model of its own keeps its chats to itself."""
+        try:
+            router = self.router("text", alias)
+        except ValueError:  # no text provider is enabled at all
+            return False
+        return any(
+            calls_tools(slot.provider) and slot.provider.tier in _CHAT_TIERS and router.ready(slot)
+            for slot in router.slots
+        )
 
     def image(self, request: ImageRequest, node: str) -> Routed:
         """A PNG of the requested size, from the first image provider that answers."""
