@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp
 
 from graph.operations import GROUPS, Operations, UnknownRun
-from graph.runs import ACTIVE
 from graph.services import Services
 from state import RunEvent
 from state.job import ASPECTS, GATES, LANGUAGES, STYLES, VISUALS, VOICES
@@ -270,7 +269,6 @@ async def _follow_run(ops: Operations, args: FollowRun, progress: Progress) -> d
     settled = False
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(args.timeout_s):
-            await _started(ops, args.run_id)
             # follow() is an async generator: closing it ends its polling at once.
             following = cast(AsyncGenerator[RunEvent, None], ops.follow(args.run_id, args.after))
             async with contextlib.aclosing(following) as events:
@@ -291,16 +289,6 @@ async def _follow_run(ops: Operations, args: FollowRun, progress: Progress) -> d
         "last_message": last["message"] if last else None,
         "next": _next_step(record.status, settled, last_event),
     }
-
-
-async def _started(ops: Operations, run_id: str, poll_s: float = 0.05) -> None:
-    """Wait while this process's pool holds the run but has not started it yet.
-
-    An answered, resumed or regenerated run keeps its settled status until a pool thread takes it up;
-    a follower starting in that moment would stop at once at the old status.
-    """
-    while run_id in ops.service.accepted and ops.service.record(run_id).status not in ACTIVE:
-        await asyncio.sleep(poll_s)
 
 
 def _progress_line(event: dict[str, Any]) -> str:

@@ -7,23 +7,34 @@ regenerate a scene, provider status and costs.
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
 
+import structlog
+
 from agents.planning import parse_fields
 from graph.model_status import cost_report, provider_status
 from graph.preflight import validate_job
 from graph.run_launcher import RunLauncher
-from graph.runs import RunService
+from graph.runs import ACTIVE, RunService
 from state import JobSpec, RunEvent
 from tools.addresses import check_public_url, is_url
-from tools.errors import BadInput
+from tools.errors import BadInput, first_line
+from tools.secrets import redact
 from tools.storage.ledger_records import GroupBy
+from tools.storage.run_records import RunRecord
+
+_log = structlog.get_logger("reelforge.operations")
 
 # Provider checks probe every server; doors polling the status share one answer for this long.
 STATUS_TTL_S = 5.0
+# A run's view reads its checkpoints (~20 ms); dashboards polling a running run share one for this long.
+VIEW_TTL_S = 1.0
+_VIEWS_KEPT = 256
 GROUPS: tuple[str, ...] = ("provider", "day", "run")
 
 
@@ -40,6 +51,9 @@ class Operations:
         self.launcher = launcher
         self.settings = service.settings
         self._status: tuple[float, dict[str, Any]] | None = None
+        self._checking = threading.Lock()
+        # run id → (when, the record's state it was read at, the view)
+        self._views: dict[str, tuple[float, tuple[Any, ...], dict[str, Any]]] = {}
 
     # ---- making ----------------------------------------------------------------------------------------
 
@@ -64,10 +78,12 @@ class Operations:
 
     # ---- reading ---------------------------------------------------------------------------------------
 
-    def require_run(self, run_id: str) -> None:
-        """UnknownRun (the API's 404) unless a run has this id."""
-        if self.service.find(run_id) is None:
-            raise UnknownRun(f"no run called {run_id!r}; list runs with GET /runs or 'reelforge runs'")
+    def require_run(self, run_id: str) -> RunRecord:
+        """The run's record; UnknownRun (the API's 404) unless a run has this id."""
+        record = self.service.find(run_id)
+        if record is None:
+            raise UnknownRun(f"no run called {run_id!r}; list the runs to see their ids")
+        return record
 
     def list_runs(self, limit: int = 20, status: str | None = None) -> list[dict[str, Any]]:
         """The newest runs first (optionally only those with `status`)."""
@@ -76,9 +92,25 @@ class Operations:
         return rows[:limit]
 
     async def show_run(self, run_id: str) -> dict[str, Any]:
-        """Everything `show --json` prints for a run."""
-        self.require_run(run_id)
-        return await self.service.view(run_id)
+        """Everything `show --json` prints for a run. Callers share one reading of its checkpoints: a
+        settled run's until its record changes (an answer, a resume, a regeneration), a running one's
+        for VIEW_TTL_S (its live progress is in its events)."""
+        record = self.require_run(run_id)
+        state = (record.status, record.updated_at, record.video, record.gate, record.error)
+        now = time.monotonic()
+        kept = self._views.get(run_id)
+        if (
+            kept is not None
+            and kept[1] == state
+            and (record.status not in ACTIVE or now - kept[0] < VIEW_TTL_S)
+        ):
+            return copy.deepcopy(kept[2])
+        view = await self.service.view(run_id)
+        self._views.pop(run_id, None)
+        self._views[run_id] = (now, state, copy.deepcopy(view))
+        while len(self._views) > _VIEWS_KEPT:
+            self._views.pop(next(iter(self._views)), None)
+        return view
 
     async def follow(self, run_id: str, after: int = 0, *, poll_s: float = 0.5) -> AsyncIterator[RunEvent]:
         """The run's events after `after`, then live until it settles (done, failed, stopped, rejected,
@@ -123,11 +155,30 @@ class Operations:
 
     def providers(self, *, fresh: bool = False) -> dict[str, Any]:
         """Every provider's health and the overall mode (SELF-HOSTED, CLOUD, FREE or OFFLINE); checked at
-        most every STATUS_TTL_S seconds unless `fresh`."""
-        now = time.monotonic()
-        if fresh or self._status is None or now - self._status[0] > STATUS_TTL_S:
-            self._status = (now, provider_status(self.service.services))
-        return self._status[1]
+        most every STATUS_TTL_S seconds unless `fresh`. Probing takes up to a second, so once there is an
+        answer, pollers get it at once while one check renews it in the background."""
+        kept = self._status
+        if fresh or kept is None:
+            with self._checking:
+                if not fresh and self._status is not None:
+                    return self._status[1]
+                return self._check()
+        if time.monotonic() - kept[0] > STATUS_TTL_S and self._checking.acquire(blocking=False):
+            threading.Thread(target=self._check_in_background, name="reelforge-status", daemon=True).start()
+        return kept[1]
+
+    def _check(self) -> dict[str, Any]:
+        status = provider_status(self.service.services)
+        self._status = (time.monotonic(), status)
+        return status
+
+    def _check_in_background(self) -> None:
+        try:
+            self._check()
+        except Exception as exc:  # the answer kept stands; the next poll after the TTL tries again
+            _log.warning("provider_check_failed", error=redact(first_line(exc)))
+        finally:
+            self._checking.release()
 
     def costs(self, since: str = "7d", by: str = "provider") -> dict[str, Any]:
         """Usage and cost from the ledger since `since` (7d, 12h, a date), grouped by provider, day or run."""
