@@ -144,15 +144,17 @@ class Router:
         best_rank: int | None = None
         for slot in slots:
             provider = slot.provider
+            # Reachability first: a built-in default that nobody runs is absent, not a better tier that
+            # failed, even when health checks of its address have put it in a cooldown.
+            if not self._usable(slot):
+                attempts.append(_skip(slot, "unavailable", f"nothing answers at {provider.endpoint}"))
+                continue
             wait = self.cooldowns.cooling(slot.key)
             if wait > 0:
                 attempts.append(
                     _skip(slot, "cooling_down", f"skipped for {wait:.0f} s more after repeated failures")
                 )
                 best_rank = _min_rank(best_rank, slot)
-                continue
-            if not self._usable(slot):
-                attempts.append(_skip(slot, "unavailable", f"nothing answers at {provider.endpoint}"))
                 continue
             best_rank = _min_rank(best_rank, slot)
             answer = self._try(slot, request, node, attempts)
