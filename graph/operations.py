@@ -7,6 +7,7 @@ regenerate a scene, provider status and costs.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 import time
@@ -54,6 +55,7 @@ class Operations:
         self._checking = threading.Lock()
         # run id → (when, the record's state it was read at, the view)
         self._views: dict[str, tuple[float, tuple[Any, ...], dict[str, Any]]] = {}
+        self._reading: dict[str, tuple[tuple[Any, ...], asyncio.Task[dict[str, Any]]]] = {}
 
     # ---- making ----------------------------------------------------------------------------------------
 
@@ -105,12 +107,27 @@ class Operations:
             and (record.status not in ACTIVE or now - kept[0] < VIEW_TTL_S)
         ):
             return copy.deepcopy(kept[2])
-        view = await self.service.view(run_id)
+        view = await self._read_view(run_id, state)
         self._views.pop(run_id, None)
-        self._views[run_id] = (now, state, copy.deepcopy(view))
+        self._views[run_id] = (now, state, view)
         while len(self._views) > _VIEWS_KEPT:
             self._views.pop(next(iter(self._views)), None)
-        return view
+        return copy.deepcopy(view)
+
+    async def _read_view(self, run_id: str, state: tuple[Any, ...]) -> dict[str, Any]:
+        """The run's view; callers on this event loop asking for the same state join one reading."""
+        loop = asyncio.get_running_loop()
+        joined = self._reading.get(run_id)
+        if joined is not None and joined[0] == state and joined[1].get_loop() is loop:
+            return await asyncio.shield(joined[1])
+        reading = loop.create_task(self.service.view(run_id))
+        self._reading[run_id] = (state, reading)
+        try:
+            # Shielded: a caller that hangs up does not cancel the reading others wait for.
+            return await asyncio.shield(reading)
+        finally:
+            if self._reading.get(run_id, (None, None))[1] is reading:
+                del self._reading[run_id]
 
     async def follow(self, run_id: str, after: int = 0, *, poll_s: float = 0.5) -> AsyncIterator[RunEvent]:
         """The run's events after `after`, then live until it settles (done, failed, stopped, rejected,

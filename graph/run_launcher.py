@@ -9,6 +9,8 @@ follower reads the same events from the run's event log.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +27,10 @@ from tools.storage.run_records import RunRecord
 _log = structlog.get_logger("reelforge.launcher")
 # In-process runs at once when no workers take them: each renders on every core, so more only queue.
 DEFAULT_RUNS_AT_ONCE = 2
+# How much lower than the serving threads a run executes (added to the nice value): the threads and the
+# ffmpeg and voice processes a run starts inherit it, so on a busy machine a video takes longer, not every
+# request.
+RUN_NICENESS = 10
 
 
 class RunLauncher:
@@ -97,6 +103,7 @@ class RunLauncher:
         self._pool.submit(self._run, run_id, work)
 
     def _run(self, run_id: str, work: Callable[[], Awaitable[RunOutcome]]) -> None:
+        _render_below_the_doors()
         with self._lock:
             self._running.add(run_id)
         try:
@@ -113,3 +120,15 @@ class RunLauncher:
     def close(self, wait: bool = False) -> None:
         """Stop taking runs; with `wait`, let the ones running here finish."""
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _render_below_the_doors() -> None:
+    """Lower this pool thread's CPU priority by RUN_NICENESS (on Linux, where a thread has its own)."""
+    if not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    try:
+        lower = min(19, os.getpriority(os.PRIO_PROCESS, thread) + RUN_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, thread, lower)
+    except OSError:  # not allowed here: run at the server's priority
+        pass

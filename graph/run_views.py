@@ -84,6 +84,8 @@ def describe(record: RunRecord, snapshot: StateSnapshot | None, run_dir: Path) -
         "videos": [_file(artifact) for artifact in values.get("videos") or []],
         "publications": list(values.get("publications") or []),
         "approvals": list(values.get("approvals") or []),
+        # Artifacts a lower tier made than the job asked for: {"artifact", "tier", "provider", "reason"}.
+        "degraded": list(values.get("degraded") or []),
         "node_executions": journal.starts,
         "node_seconds": journal.node_seconds,
         "run_dir": str(run_dir),

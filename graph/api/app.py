@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from graph.api.errors import install_error_handlers
+from graph.api.errors import ERROR_RESPONSES, install_error_handlers
 from graph.api.security import Guard
 from graph.operations import Operations
 from graph.run_launcher import RunLauncher
@@ -49,14 +49,22 @@ def create_app(services: Services, *, operations: Operations | None = None) -> F
         version="0.1.0",
         summary="Turn a request into a published short video.",
         description=DESCRIPTION,
+        responses=ERROR_RESPONSES,
         lifespan=lifespan,
     )
     app.state.ops = operations
     install_error_handlers(app)
-    from graph.api import info_routes, runs_routes
+    from graph.api import chat_routes, info_routes, runs_routes
 
     app.include_router(runs_routes.router)
     app.include_router(info_routes.router)
+    app.include_router(chat_routes.router)
+    from fastapi.staticfiles import StaticFiles
+
+    from graph.api import web_routes
+
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=web_routes.STATIC), name="static")
     from graph.api.metrics import router as metrics_router
 
     app.include_router(metrics_router)

@@ -84,9 +84,16 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"message": "make a 20 second video about tea", "conversation": "web"}]
+            "examples": [
+                {"message": "make a 20 second video about tea", "conversation": "web", "review": True}
+            ]
         },
     )
 
     message: str = Field(min_length=1, max_length=2000)
     conversation: str | None = Field(None, max_length=80, pattern=r"^[A-Za-z0-9._-]+$")
+    review: bool | None = Field(
+        None,
+        description="Stop videos made in this conversation at the script for approval (kept for the "
+        "conversation; omitted: as before, at first no).",
+    )

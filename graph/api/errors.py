@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from tools.errors import BadInput, CheckpointStoreDamaged, InvalidField, ReelforgeError, first_line
@@ -14,9 +15,46 @@ from tools.home import RunBusy
 from tools.secrets import redact
 
 
+class ApiError(BaseModel):
+    """What every error answers: one line saying what went wrong and what to do (some add fields)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"examples": [{"error": "no run called 'bees'; list runs with GET /runs"}]},
+    )
+
+    error: str
+
+
+class FieldProblem(BaseModel):
+    """One field of a refused request and what is wrong with it."""
+
+    field: str
+    problem: str
+
+
+class ApiValidationError(ApiError):
+    """A request whose fields do not fit the schema: the first problem, then each one."""
+
+    fields: list[FieldProblem]
+
+
+# The errors any route may answer, for the OpenAPI schema (the app's `responses`).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ApiError, "description": "The request cannot be used as it is; the message says why."},
+    401: {"model": ApiError, "description": "The server has a token and the request did not send it."},
+    404: {"model": ApiError, "description": "No such run, file or route."},
+    409: {"model": ApiError, "description": "The run is busy elsewhere, or its checkpoints need attention."},
+    413: {"model": ApiError, "description": "The request body is over the size limit."},
+    422: {"model": ApiValidationError, "description": "A field is missing or has the wrong type."},
+    503: {"model": ApiError, "description": "A store or service the request needs is not answering."},
+}
+
+
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
-    """A JSON error with one redacted line."""
-    return JSONResponse({"error": redact(message), **extra}, status_code=status)
+    """A JSON error with one redacted line (line breaks, say in a field name a client sent, become spaces)."""
+    line = " ".join(redact(message).splitlines())
+    return JSONResponse({"error": line, **extra}, status_code=status)
 
 
 def _field(loc: Any) -> str:

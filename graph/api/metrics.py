@@ -134,14 +134,20 @@ class StoreCollector(Collector):
             key = [stats.provider, stats.capability]
             calls.add_metric(key, stats.calls)
             failures.add_metric(key, stats.failures)
-            buckets = [(_le(bound), float(n)) for bound, n in zip(LATENCY_BOUNDS_S, stats.buckets, strict=True)]
+            buckets = [
+                (_le(bound), float(n)) for bound, n in zip(LATENCY_BOUNDS_S, stats.buckets, strict=True)
+            ]
             latency.add_metric(key, [*buckets, ("+Inf", float(stats.calls))], sum_value=stats.seconds)
         yield from (calls, failures, latency)
 
     def _costs(self) -> Iterator[Metric]:
-        cost = CounterMetricFamily("reelforge_cost_usd", "What model calls cost, per provider.", ["provider"])
+        cost = CounterMetricFamily(
+            "reelforge_cost_usd", "What model calls cost, per provider.", labels=["provider"]
+        )
         savings = CounterMetricFamily(
-            "reelforge_savings_usd", "What the premium tier would have cost more, per provider.", ["provider"]
+            "reelforge_savings_usd",
+            "What the premium tier would have cost more, per provider.",
+            labels=["provider"],
         )
         for row in self.services.ledger.costs("provider"):
             cost.add_metric([row.key], row.cost_usd)
@@ -168,7 +174,9 @@ class StoreCollector(Collector):
             depth.add_metric(["workers"], self._broker_depth())
         yield depth
         yield GaugeMetricFamily(
-            "reelforge_runs_executing_here", "Runs executing in this process's pool now.", launcher.running_here
+            "reelforge_runs_executing_here",
+            "Runs executing in this process's pool now.",
+            launcher.running_here,
         )
 
     def _broker_depth(self) -> int:

@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 from pathlib import Path
 
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.api.errors import error_response
@@ -62,6 +63,10 @@ class Guard:
             return
         guarded = self.token and scope["path"] not in OPEN_PATHS
         if guarded and not token_matches(_presented(scope), self.token or ""):
+            if _page_request(scope):
+                # A person opening a page in a browser: send them to the login form, not a JSON 401.
+                await RedirectResponse("/login", status_code=303)(scope, receive, send)
+                return
             response = error_response(
                 401, "this server needs its token: send 'Authorization: Bearer <REELFORGE_API_TOKEN>'"
             )
@@ -95,6 +100,12 @@ class Guard:
             pass
         if too_large:
             await _too_large(self.max_body)(scope, receive, send)
+
+
+def _page_request(scope: Scope) -> bool:
+    """A browser's GET for an HTML page (it accepts text/html), as opposed to an API or script call."""
+    accept = dict(scope["headers"]).get(b"accept", b"")
+    return scope["method"] == "GET" and b"text/html" in accept
 
 
 class BodyTooLarge(Exception):

@@ -263,6 +263,10 @@ def test_with_a_token_every_request_needs_it(home: Path) -> None:
     assert _call(app, "GET", "/runs", headers={"Cookie": f"reelforge_token={token}"}).status_code == 200
     assert _call(app, "GET", "/healthz").status_code == 200
     assert _call(app, "GET", "/openapi.json").status_code == 401
+    # A browser opening a page without the cookie is sent to the login form.
+    page = _call(app, "GET", "/", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+    assert _call(app, "GET", "/login").status_code == 200
 
 
 def test_no_cors_headers_by_default(home: Path) -> None:

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 GroupBy = Literal["provider", "day", "run"]
+# Upper bounds (seconds) of the call-latency buckets `call_stats` counts: local cards take milliseconds,
+# a cloud image or a long narration tens of seconds.
+LATENCY_BOUNDS_S: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,17 @@ class CostRow:
     def savings_usd(self) -> float:
         """What the premium tier would have charged, less what was paid."""
         return self.premium_usd - self.cost_usd
+
+
+@dataclass(frozen=True)
+class CallStats:
+    """Calls of one provider for one capability: how many, how many failed, and how long they took."""
+
+    provider: str
+    capability: str
+    calls: int
+    failures: int
+    # Wall time of all the calls together.
+    seconds: float
+    # Cumulative: calls that took at most each bound of the query's bounds (Prometheus's `le` buckets).
+    buckets: tuple[int, ...]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from state.events import EventDraft, RunEvent
-from tools.storage.ledger_records import CostRow, GroupBy, HealthRecord, UsageRecord
+from tools.storage.ledger_records import (
+    LATENCY_BOUNDS_S,
+    CallStats,
+    CostRow,
+    GroupBy,
+    HealthRecord,
+    UsageRecord,
+)
 from tools.storage.run_records import RunRecord
 
 
@@ -64,6 +71,12 @@ class LedgerStore(Protocol):
 
     def costs(self, by: GroupBy = "provider", since: float | None = None) -> list[CostRow]:
         """Totals grouped by provider, day (UTC) or run, largest cost first (days in date order)."""
+        ...
+
+    def call_stats(
+        self, since: float | None = None, bounds: tuple[float, ...] = LATENCY_BOUNDS_S
+    ) -> list[CallStats]:
+        """Calls, failures and wall time per provider and capability, with latency bucket counts."""
         ...
 
     def record_health(self, check: HealthRecord) -> HealthRecord | None:

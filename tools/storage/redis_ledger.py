@@ -12,7 +12,14 @@ from typing import Any, cast
 import redis
 from redis.client import Pipeline
 
-from tools.storage.ledger_records import CostRow, GroupBy, HealthRecord, UsageRecord
+from tools.storage.ledger_records import (
+    LATENCY_BOUNDS_S,
+    CallStats,
+    CostRow,
+    GroupBy,
+    HealthRecord,
+    UsageRecord,
+)
 
 # Ids are zero-padded so that equal timestamps sort by insertion, as SQLite's `ORDER BY ts, id` does.
 _ID_WIDTH = 16
@@ -87,6 +94,25 @@ class RedisUsageLedger:
         if by == "day":
             return sorted(rows, key=lambda row: row.key)
         return sorted(rows, key=lambda row: (-row.cost_usd, row.key))
+
+    def call_stats(
+        self, since: float | None = None, bounds: tuple[float, ...] = LATENCY_BOUNDS_S
+    ) -> list[CallStats]:
+        """Calls, failures and wall time per provider and capability, with latency bucket counts."""
+        groups: dict[tuple[str, str], list[UsageRecord]] = {}
+        for usage in self._usage_since(self._usage_by_ts, since):
+            groups.setdefault((usage.provider, usage.capability), []).append(usage)
+        return [
+            CallStats(
+                provider=provider,
+                capability=capability,
+                calls=len(calls),
+                failures=sum(not call.ok for call in calls),
+                seconds=math.fsum(call.wall_ms for call in calls) / 1000.0,
+                buckets=tuple(sum(call.wall_ms <= bound * 1000.0 for call in calls) for bound in bounds),
+            )
+            for (provider, capability), calls in sorted(groups.items())
+        ]
 
     def record_health(self, check: HealthRecord) -> HealthRecord | None:
         """Append one health check; return the previous check of the same provider and capability."""

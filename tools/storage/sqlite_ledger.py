@@ -10,7 +10,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tools.storage.ledger_records import CostRow, GroupBy, HealthRecord, UsageRecord
+from tools.storage.ledger_records import (
+    LATENCY_BOUNDS_S,
+    CallStats,
+    CostRow,
+    GroupBy,
+    HealthRecord,
+    UsageRecord,
+)
 from tools.storage.sqlite_connection import sqlite_connection
 
 _SCHEMA = (
@@ -112,6 +119,23 @@ class UsageLedger:
         with self._connect() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [CostRow(str(r[0]), int(r[1]), int(r[2]), float(r[3]), float(r[4]), int(r[5])) for r in rows]
+
+    def call_stats(
+        self, since: float | None = None, bounds: tuple[float, ...] = LATENCY_BOUNDS_S
+    ) -> list[CallStats]:
+        """Calls, failures and wall time per provider and capability, with latency bucket counts."""
+        where, params = _filters(None, since)
+        buckets = "".join(", SUM(CASE WHEN wall_ms <= ? THEN 1 ELSE 0 END)" for _ in bounds)
+        sql = (
+            f"SELECT provider, capability, COUNT(*), SUM(1 - ok), SUM(wall_ms){buckets} "
+            f"FROM usage{where} GROUP BY provider, capability ORDER BY provider, capability"
+        )
+        with self._connect() as conn:
+            rows = conn.execute(sql, [bound * 1000.0 for bound in bounds] + params).fetchall()
+        return [
+            CallStats(r[0], r[1], int(r[2]), int(r[3]), float(r[4]) / 1000.0, tuple(int(n) for n in r[5:]))
+            for r in rows
+        ]
 
     def record_health(self, check: HealthRecord) -> HealthRecord | None:
         """Append one health check; return the previous check of the same provider and capability."""
