@@ -211,7 +211,7 @@ def chat(
         found.start_logging()
         service = RunService(found, owner="chat")
         launcher = RunLauncher(service, found.settings.api_runs_at_once)
-        engine = ChatEngine(Operations(service, launcher))
+        engine = ChatEngine(Operations(service, launcher, any_file=True))
     try:
         import readline  # noqa: F401  (line editing and history for input())
     except ImportError:  # pragma: no cover - not on every platform

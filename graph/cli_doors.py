@@ -38,4 +38,8 @@ def serve(
     third_party_notice()
     where = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     typer.echo(f"reelforge serving on {where} (API docs at {where}/docs); Ctrl-C stops it", err=True)
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    # Browsers and pollers reuse a connection for a few seconds; uvicorn's 5 s default closes some of them
+    # just as a request is sent on them.
+    uvicorn.run(
+        application, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=30
+    )

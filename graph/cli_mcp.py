@@ -47,7 +47,7 @@ def mcp_server(
     from graph.mcp_server import build_server, http_app, operations_for, serve_stdio
 
     with errors():
-        ops = operations_for(found)
+        ops = operations_for(found, local=not http)
         found.start_logging()
         server = build_server(ops)
     try:

@@ -507,13 +507,16 @@ def build_server(ops: Operations) -> Server[Any]:
     )
 
 
-def operations_for(services: Services) -> Operations:
-    """The MCP door's operations: a run service owned by "mcp" and a launcher, as the API builds them."""
+def operations_for(services: Services, *, local: bool = True) -> Operations:
+    """The MCP door's operations: a run service owned by "mcp" and a launcher, as the API builds them.
+    `local` (stdio: the client runs as this machine's user) lets jobs name any file it can read; over
+    HTTP only files under `<home>/sources`."""
     from graph.run_launcher import RunLauncher
     from graph.runs import RunService
 
     service = RunService(services, owner="mcp")
-    return Operations(service, RunLauncher(service, services.settings.api_runs_at_once))
+    launcher = RunLauncher(service, services.settings.api_runs_at_once)
+    return Operations(service, launcher, any_file=local)
 
 
 async def serve_stdio(server: Server[Any]) -> None:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -24,7 +25,7 @@ from graph.run_launcher import RunLauncher
 from graph.runs import ACTIVE, RunService
 from state import JobSpec, RunEvent
 from tools.addresses import check_public_url, is_url
-from tools.errors import BadInput, first_line
+from tools.errors import BadInput, InvalidField, first_line
 from tools.secrets import redact
 from tools.storage.ledger_records import GroupBy
 from tools.storage.run_records import RunRecord
@@ -46,11 +47,14 @@ class UnknownRun(BadInput):
 class Operations:
     """The doors' verbs over one run service and its launcher."""
 
-    def __init__(self, service: RunService, launcher: RunLauncher) -> None:
-        """Use `service` to read and check runs, and `launcher` to start them."""
+    def __init__(self, service: RunService, launcher: RunLauncher, *, any_file: bool = False) -> None:
+        """Use `service` to read and check runs, and `launcher` to start them. `any_file`: the door is
+        the machine's own user (the terminal chat, MCP over stdio), so sources and music may be any file
+        they can read; otherwise (HTTP) only files under `<home>/sources`."""
         self.service = service
         self.launcher = launcher
         self.settings = service.settings
+        self.any_file = any_file
         self._status: tuple[float, dict[str, Any]] | None = None
         self._checking = threading.Lock()
         # run id → (when, the record's state it was read at, the view)
@@ -65,11 +69,35 @@ class Operations:
         if request is not None:
             fields = {**parse_fields(request), **fields}
         job = validate_job(**fields)
-        if not self.settings.allow_private_sources:
-            for source in job["sources"]:
-                if is_url(source):
-                    check_public_url(source)
-        return job
+        sources = []
+        for source in job["sources"]:
+            if not is_url(source):
+                source = self._file(source, "sources")
+            elif not self.settings.allow_private_sources:
+                check_public_url(source)
+            sources.append(source)
+        music = self._file(job["music"], "music") if job["music"] is not None else None
+        return {**job, "sources": sources, "music": music}
+
+    @property
+    def files_folder(self) -> Path:
+        """Where a caller over the network may name files from: `<home>/sources`."""
+        return self.settings.home / "sources"
+
+    def _file(self, given: str, field: str) -> str:
+        """The absolute path of a file a caller named. A network door takes only files under
+        `<home>/sources` (relative paths are read there): a caller must not make the server read, and
+        then speak or show, any file it can read."""
+        path = Path(given).expanduser()
+        if self.any_file:
+            return str(path.absolute())
+        folder = self.files_folder.resolve()
+        resolved = (path if path.is_absolute() else folder / path).resolve()
+        if not resolved.is_relative_to(folder):
+            raise InvalidField(
+                field, f"this server reads files only from {folder}; put {path.name!r} there or give a URL"
+            )
+        return str(resolved)
 
     async def make_video(
         self, request: str | None = None, *, run_id: str | None = None, **fields: Any

@@ -260,6 +260,7 @@ async def dashboard(request: Request, ops: Ops) -> HTMLResponse:
         premium={c: premium_cost(ops.settings.router, c, usage) for c in CAPABILITIES},
         estimate_s=ESTIMATE_FOR_S,
         usage=usage,
+        files_folder=str(ops.files_folder),
         form={
             "aspects": ASPECTS,
             "voices": VOICES,

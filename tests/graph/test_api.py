@@ -218,6 +218,22 @@ def test_a_private_url_passes_the_address_check_when_allowed(home: Path) -> None
     assert "private address" not in response.text
 
 
+def test_files_named_over_the_network_must_be_in_the_sources_folder(home: Path) -> None:
+    app = _app(home)
+    for field, value in (
+        ("sources", ["/etc/passwd"]),
+        ("sources", ["../index.sqlite"]),
+        ("music", "/etc/hosts"),
+    ):
+        response = _call(app, "POST", "/runs", json={"topic": "bees", field: value})
+        assert response.status_code == 400, response.text
+        assert f"this server reads files only from {home / 'sources'}" in response.json()["error"]
+    # A name inside the folder is read there; here the file is missing, which the run's checks say.
+    (home / "sources").mkdir()
+    missing = _call(app, "POST", "/runs", json={"topic": "bees", "sources": ["notes.md"]})
+    assert missing.status_code == 400 and str(home / "sources" / "notes.md") in missing.json()["error"]
+
+
 def test_request_bodies_over_the_limit_are_413(home: Path) -> None:
     response = _call(_app(home), "POST", "/runs", content=b"{" + b" " * 300_000 + b"}")
     assert response.status_code == 413 and "KB" in response.json()["error"]
