@@ -27,6 +27,13 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests (real renders, kill chains, browsers) first, so xdist's workers start the long ones early
+    and finish on short ones instead of one worker running a two-minute test at the end. Stable, so
+    every worker collects the same order."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # Provider settings from the developer's shell must not leak into tests: each test sets what it uses.
 PROVIDER_ENV = (
     "OLLAMA_HOST",
