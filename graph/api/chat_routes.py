@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -13,12 +10,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from graph.api.bodies import ChatMessage
 from graph.api.errors import error_response
+from graph.api.sse import HEADERS, sse_frames
 from graph.chat import ChatEngine
 from graph.chat.desk import ChatItem
 
 router = APIRouter(tags=["chat"])
-# Comment lines that keep proxies and browsers from closing a stream while a model thinks.
-KEEPALIVE_S = 15.0
 Conversation = Annotated[
     str, Path(max_length=80, pattern=r"^[A-Za-z0-9._-]+$", description="The conversation's name.")
 ]
@@ -45,37 +41,6 @@ def _data(item: ChatItem) -> str:
     return f"data: {json.dumps(item, separators=(',', ':'), default=str)}\n\n"
 
 
-async def _stream(items: AsyncIterator[ChatItem]) -> AsyncIterator[str]:
-    """The items as SSE, with keepalive comments while nothing comes; a dropped client stops the turn."""
-    queue: asyncio.Queue[ChatItem | None] = asyncio.Queue()
-
-    async def pump() -> None:
-        try:
-            async for item in items:
-                await queue.put(item)
-        finally:
-            await queue.put(None)
-
-    # The turn runs in its own task, so waiting for the next item with a timeout never cancels the turn.
-    task = asyncio.create_task(pump())
-    try:
-        while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
-            except TimeoutError:
-                yield ": keepalive\n\n"
-                continue
-            if item is None:
-                break
-            yield _data(item)
-        await task
-    finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
 @router.post(
     "/chat",
     response_class=StreamingResponse,
@@ -93,11 +58,7 @@ async def chat(body: ChatMessage, request: Request) -> StreamingResponse:
     costs or provider status, list, show, follow or resume runs, answer a waiting script, redo a scene."""
     engine = chat_engine(request)
     turn = engine.turn(body.message, body.conversation, review=body.review)
-    return StreamingResponse(
-        _stream(turn),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(sse_frames(turn, _data), media_type="text/event-stream", headers=HEADERS)
 
 
 @router.get(

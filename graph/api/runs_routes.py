@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -12,13 +11,12 @@ from fastapi.responses import StreamingResponse
 
 from graph.api.bodies import GateReply, RunCreate, SceneRedo
 from graph.api.deps import Ops
+from graph.api.sse import HEADERS, sse_frames
 from graph.operations import Operations
 from state.events import RunEvent
 
 router = APIRouter(tags=["runs"])
 RunId = Annotated[str, Path(max_length=120, description="The run's id, as GET /runs lists it.")]
-# Comment lines that keep proxies and browsers from closing an idle stream.
-KEEPALIVE_S = 15.0
 RECORD_EXAMPLE = {
     "run_id": "make-bees-3f2a91",
     "thread_id": "make:make-bees-3f2a91",
@@ -60,22 +58,15 @@ async def show_run(run_id: RunId, ops: Ops) -> dict[str, Any]:
     return await ops.show_run(run_id)
 
 
+async def _events(ops: Operations, run_id: str, after: int) -> AsyncIterator[str]:
+    # The retry field tells a browser's EventSource how soon to reconnect (with Last-Event-ID).
+    yield "retry: 2000\n\n"
+    async for frame in sse_frames(ops.follow(run_id, after), _sse):
+        yield frame
+
+
 def _sse(event: RunEvent) -> str:
     return f"id: {event['seq']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
-
-
-async def _stream(ops: Operations, run_id: str, after: int) -> AsyncIterator[str]:
-    yield "retry: 2000\n\n"
-    events = ops.follow(run_id, after).__aiter__()
-    while True:
-        try:
-            event = await asyncio.wait_for(events.__anext__(), KEEPALIVE_S)
-        except TimeoutError:
-            yield ": keepalive\n\n"
-            continue
-        except StopAsyncIteration:
-            return
-        yield _sse(event)
 
 
 @router.get(
@@ -100,11 +91,7 @@ async def run_events(
     ops.require_run(run_id)
     if last_event_id is not None and last_event_id.strip().isdigit():
         after = max(after, int(last_event_id.strip()))
-    return StreamingResponse(
-        _stream(ops, run_id, after),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(_events(ops, run_id, after), media_type="text/event-stream", headers=HEADERS)
 
 
 @router.post("/runs/{run_id}/resume", status_code=202, responses=_record_response(202))
