@@ -18,11 +18,15 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import structlog
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, StateSnapshot, StreamMode
 from pydantic import ValidationError
 
@@ -703,6 +707,41 @@ class _SigtermCancels:
 
     def __exit__(self, *exc: object) -> None:
         self.loop.remove_signal_handler(signal.SIGTERM)
+
+
+class ChatThreads:
+    """A chat's checkpointed conversation threads: the chat graph is compiled, streamed and inspected here,
+    beside the orchestrator, so this module stays the one that runs graphs. The chat door builds it."""
+
+    def __init__(self, services: Services, build: Callable[[], StateGraph[Any, Any, Any, Any]]) -> None:
+        """Threads of the graph `build` makes, in `services`' checkpointer."""
+        self.services, self.build = services, build
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[OpenChat]:
+        """The chat graph on a checkpointer made in this event loop, for one turn or one read."""
+        async with self.services.async_saver() as saver:
+            yield OpenChat(saver, self.build().compile(checkpointer=saver))
+
+
+@dataclass(frozen=True)
+class OpenChat:
+    """The chat graph compiled on one open checkpointer."""
+
+    saver: BaseCheckpointSaver[Any]
+    app: CompiledStateGraph[Any, Any, Any, Any]
+
+    def turn(self, inputs: Any, config: RunnableConfig, context: Any) -> AsyncIterator[Any]:
+        """What the turn's nodes write (custom stream mode), as they write it."""
+        return self.app.astream(inputs, config, context=context, stream_mode="custom")
+
+    async def values(self, config: RunnableConfig) -> dict[str, Any]:
+        """A thread's current values."""
+        return dict((await self.app.aget_state(config)).values)
+
+    async def write(self, config: RunnableConfig, values: dict[str, Any], as_node: str) -> None:
+        """Start or change a thread as if `as_node` had returned `values`."""
+        await self.app.aupdate_state(config, values, as_node=as_node)
 
 
 def run_loop() -> asyncio.AbstractEventLoop:

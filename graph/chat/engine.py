@@ -30,12 +30,11 @@ from graph.chat.thread import (
     thread_id,
 )
 from graph.operations import Operations
+from graph.runs import ChatThreads
 from tools.errors import BadInput, ReelforgeError, first_line
 from tools.secrets import redact
 
 if TYPE_CHECKING:
-    from langgraph.graph.state import CompiledStateGraph
-
     from graph.services import Services
 
 _log = structlog.get_logger("reelforge.chat")
@@ -73,6 +72,7 @@ class ChatEngine:
         one) is used as given."""
         self.ops = ops
         self.services = services or ops.service.services
+        self.threads = ChatThreads(self.services, build_chat_graph)
         if model == "auto":
             from graph.chat.model import ModelPicker
 
@@ -119,11 +119,10 @@ class ChatEngine:
             unknown = sorted(set(defaults or {}) - JOB_FIELDS)
             if unknown:
                 raise BadInput(f"a video has no setting called {unknown[0]!r}")
-            async with self._lock(name), self.services.async_saver() as saver:
-                graph = build_chat_graph().compile(checkpointer=saver)
-                n, exists = await current_start(saver, name)
+            async with self._lock(name), self.threads.open() as chat:
+                n, exists = await current_start(chat.saver, name)
                 if rules.is_start_over(message):
-                    yield await self._start_over(graph, name, n, exists, message)
+                    yield await self._start_over(chat, name, n, exists, message)
                 else:
                     inputs: ChatState = {"messages": [HumanMessage(message)], "follow": []}
                     if review is not None:
@@ -133,7 +132,7 @@ class ChatEngine:
                     context = ChatContext(self.ops, name, self._model(name))
                     config = thread_config(name, n)
                     config["recursion_limit"] = RECURSION_LIMIT
-                    async for item in graph.astream(inputs, config, context=context, stream_mode="custom"):
+                    async for item in chat.turn(inputs, config, context):
                         yield item
         except GraphRecursionError:
             yield {"type": "reply", "text": "I stopped: that took too many steps; say it another way."}
@@ -146,13 +145,11 @@ class ChatEngine:
             yield {"type": "reply", "text": f"error: {redact(words)}; the log has the details"}
         yield {"type": "done"}
 
-    async def _start_over(
-        self, graph: CompiledStateGraph[Any, Any, Any, Any], name: str, n: int, exists: bool, message: str
-    ) -> ChatItem:
+    async def _start_over(self, chat: Any, name: str, n: int, exists: bool, message: str) -> ChatItem:
         """Begin the conversation's next thread, keeping its settings and last run but not its messages."""
         if not exists:
             return {"type": "reply", "text": "This conversation has just begun; there is nothing to forget."}
-        old = (await graph.aget_state(thread_config(name, n))).values
+        old = await chat.values(thread_config(name, n))
         reply = (
             f"Started afresh in {thread_id(name, n + 1)}; the earlier messages stay in {thread_id(name, n)}."
         )
@@ -164,19 +161,17 @@ class ChatEngine:
             "pending": old.get("pending"),
             "follow": [],
         }
-        await graph.aupdate_state(thread_config(name, n + 1), values, as_node="apply_rules")
+        await chat.write(thread_config(name, n + 1), values, as_node="apply_rules")
         return {"type": "reply", "text": reply}
 
     async def history(self, conversation: str) -> dict[str, Any] | None:
         """A conversation's current thread as a door shows it after a reload; None if it has none."""
         name = check_conversation(conversation)
-        async with self.services.async_saver() as saver:
-            n, exists = await current_start(saver, name)
+        async with self.threads.open() as chat:
+            n, exists = await current_start(chat.saver, name)
             if not exists:
                 return None
-            values = (
-                await build_chat_graph().compile(checkpointer=saver).aget_state(thread_config(name, n))
-            ).values
+            values = await chat.values(thread_config(name, n))
         messages = []
         for message in values.get("messages") or []:
             role = {"human": "user", "ai": "assistant"}.get(message.type)
