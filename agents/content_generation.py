@@ -12,7 +12,7 @@ from langgraph.types import RetryPolicy, Send, interrupt
 
 from agents.scene_files import degradations, scene_task, scene_tasks, scene_update
 from agents.tracking import tracked
-from prompts import REVISE_SCRIPT, SCRIPT_SYSTEM, WRITE_SCRIPT
+from prompts import REVISE_SCRIPT, SCRIPT_SYSTEM, TOP_LIST_SCRIPT, WRITE_SCRIPT
 from state import (
     ContentIn,
     ContentOut,
@@ -27,6 +27,7 @@ from state import (
 from state.gates import GateAnswer
 from state.model_calls import Routed, TextRequest
 from state.script_draft import ScriptDraft
+from state.sources import Product
 from tools.errors import ReelforgeError, is_transient
 from tools.speech import WORDS_PER_SECOND
 from tools.text.offline_writer import revise_script as repair_script
@@ -34,6 +35,14 @@ from tools.text.offline_writer import write_script as write_offline_script
 from tools.text.outline_phrases import MAX_SCENES, MIN_SCENES
 from tools.text.quality import check_script as check_script_rules
 from tools.text.quality import problem_code, word_limits
+from tools.text.top_list import MAX_PRODUCTS as MAX_TOP_PRODUCTS
+from tools.text.top_list import (
+    products_block,
+    products_that_fit,
+    rank_products,
+    with_links,
+    write_top_list,
+)
 
 # Problems a video can still be made with become warnings; these cannot be voiced or shown.
 UNRENDERABLE = frozenset({"empty_scene"})
@@ -88,29 +97,65 @@ def _facts_block(facts: list[Fact]) -> str:
     return "\n".join(f"- {fact['text']} (source: {fact['source']})" for fact in facts) or "(no facts given)"
 
 
+def _top_list_request(job: JobSpec, products: list[Product], rate: float) -> TextRequest:
+    """A "Top N" script over the products that fit the length, best first; the offline writer counts
+    them down too."""
+    shown = products_that_fit(products, job["duration_s"], rate, job["topic"])
+    prompt = TOP_LIST_SCRIPT.render(
+        topic=job["topic"],
+        duration_s=job["duration_s"],
+        max_words=word_limits(job["duration_s"], rate)[1],
+        products=products_block(shown),
+    )
+    return _script_request(
+        job, prompt, lambda: write_top_list(job["topic"], products, job["duration_s"], rate)
+    )
+
+
+def _product_facts(products: list[Product]) -> list[Fact]:
+    """A model's draft may cite a product by its source: these keep those citations."""
+    return [{"text": product["name"], "source": product["source"]} for product in products]
+
+
+def _top_list_script(routed: Routed, products: list[Product]) -> Script:
+    """A model's "Top N" draft, with every shown product's link in its description."""
+    script = _routed_script(routed, _product_facts(products))
+    if routed.tier != "offline":
+        script = {**script, "description": with_links(script["description"], products)}
+    return script
+
+
+def scene_limits(state: ContentState) -> tuple[int, int]:
+    """How many scenes a script may have: one per product in a "Top N" video (1-10), else 5-8."""
+    return (1, MAX_TOP_PRODUCTS) if state.get("products") else (MIN_SCENES, MAX_SCENES)
+
+
 @tracked("content_generation")
 def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write the first draft with the best text model that answers; the offline writer always can."""
     job = state["job"]
     facts = state.get("facts", [])
     rate = planning_rate(job["voice"], job["duration_s"])
-    prompt = WRITE_SCRIPT.render(
-        topic=job["topic"],
-        duration_s=job["duration_s"],
-        max_words=word_limits(job["duration_s"], rate)[1],
-        min_scenes=MIN_SCENES,
-        max_scenes=MAX_SCENES,
-        facts=_facts_block(facts),
-    )
-    request = _script_request(
-        job,
-        prompt,
-        lambda: write_offline_script(
-            job["topic"], facts, job["duration_s"], rate, source_titles=source_titles(facts)
-        ),
-    )
+    if products := rank_products(state.get("products", [])):
+        request = _top_list_request(job, products, rate)
+    else:
+        prompt = WRITE_SCRIPT.render(
+            topic=job["topic"],
+            duration_s=job["duration_s"],
+            max_words=word_limits(job["duration_s"], rate)[1],
+            min_scenes=MIN_SCENES,
+            max_scenes=MAX_SCENES,
+            facts=_facts_block(facts),
+        )
+        request = _script_request(
+            job,
+            prompt,
+            lambda: write_offline_script(
+                job["topic"], facts, job["duration_s"], rate, source_titles=source_titles(facts)
+            ),
+        )
     routed = runtime.context.models.text(request, "write_script", job.get("model", "default"))
-    script = _routed_script(routed, facts)
+    script = _top_list_script(routed, products) if products else _routed_script(routed, facts)
     update: dict[str, Any] = {
         "script": script,
         "revisions": 0,
@@ -133,7 +178,10 @@ def check_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
     """
     job = state["job"]
     report = check_script_rules(
-        state["script"], job["duration_s"], planning_rate(job["voice"], job["duration_s"])
+        state["script"],
+        job["duration_s"],
+        planning_rate(job["voice"], job["duration_s"]),
+        *scene_limits(state),
     )
     update: dict[str, Any] = {"quality": report}
     review = state.get("review")
@@ -162,11 +210,17 @@ def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, A
         problems="\n".join(f"- {problem}" for problem in problems),
         script=json.dumps(state["script"], ensure_ascii=False),
     )
-    request = _script_request(
-        job, prompt, lambda: repair_script(state["script"], problems, job["duration_s"], rate)
-    )
+    products = rank_products(state.get("products", []))
+
+    def offline() -> Script:
+        if products:
+            # The top-list writer fits its budget by construction: writing again is its revision.
+            return write_top_list(job["topic"], products, job["duration_s"], rate)
+        return repair_script(state["script"], problems, job["duration_s"], rate)
+
+    request = _script_request(job, prompt, offline)
     routed = runtime.context.models.text(request, "revise_script", job.get("model", "default"))
-    script = _routed_script(routed, facts)
+    script = _top_list_script(routed, products) if products else _routed_script(routed, facts)
     return {
         "script": script,
         "revisions": state.get("revisions", 0) + 1,
@@ -177,7 +231,8 @@ def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, A
 
 def fan_out_scenes(state: ContentState) -> list[Send]:
     """Send one make_scene branch per scene."""
-    return [Send("make_scene", task) for task in scene_tasks(state["job"], state["script"])]
+    tasks = scene_tasks(state["job"], state["script"], products=state.get("products"))
+    return [Send("make_scene", task) for task in tasks]
 
 
 def route_after_check_script(state: ContentState, runtime: Runtime[Context]) -> str | list[Send]:
@@ -257,7 +312,7 @@ def remake_scene(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
         "visual": regen["visual"] or original["visual"],
     }
     edited: Script = {**script, "scenes": [scene if s["index"] == number else s for s in script["scenes"]]}
-    task = scene_task(state["job"], edited, number, regen["variant"])
+    task = scene_task(state["job"], edited, number, regen["variant"], state.get("products"))
     return {**scene_update(task, runtime), "script": edited, "regen": None}
 
 

@@ -1,38 +1,66 @@
-"""DataAcquisition: research the topic, read the sources a job names, and keep every fact with its source."""
+"""DataAcquisition: read the sources a job names, research the topic, and keep every fact with its source."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
+from agents.source_readers import airtable_rows, open_readers
 from agents.tracking import tracked
 from state import Context, DataIn, DataOut, DataState, Fact
+from state.sources import Product, as_source
 from tools.errors import is_transient
 from tools.research import ResearchUnavailable, WikiPage, language_note
-from tools.sources import extract_facts, read_source
+from tools.sources.airtable_runs import remember_rows
+
+# Facts kept from each source; the writer picks among them.
+FACTS_PER_SOURCE = 40
+# The Airtable status of a row a run has taken.
+IN_PROGRESS = "in progress"
 
 # What a person can do when the script can only be an outline.
 OUTLINE_FIX = "for a real one, start Ollama, set an API key, or pass --source FILE"
 
 
+def _take_rows(runtime: Runtime[Context], ref: str, products: list[Product]) -> None:
+    """Mark the Airtable rows this run took "in progress", after remembering them for the run's end."""
+    records = [product["record"] for product in products if "record" in product]
+    rows = airtable_rows(runtime.context)
+    if not records or rows is None:
+        return
+    remember_rows(runtime.context.run_dir, ref, records)
+    rows.set_status(ref, records, IN_PROGRESS)
+
+
 @tracked("data_acquisition")
 def gather_facts(state: DataIn, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Read each --source file, then research the topic on Wikipedia; every fact keeps its source."""
+    """Read each source the job names, then research the topic on Wikipedia; every fact keeps its source.
+
+    A source that cannot be read fails the run with one line naming it; nothing has been made yet, so
+    nothing is lost, and a passing network fault is retried first.
+    """
     job = state["job"]
     facts: list[Fact] = []
+    products: list[Product] = []
     tiers: dict[str, str] = {}
     warnings: list[str] = []
-    for source in job["sources"]:
-        path = Path(source)
-        title, text = read_source(path)
-        facts.extend(extract_facts(title, text, str(path)))
-    if facts:
-        tiers["facts"] = "offline:local-files"
+    if job["sources"]:
+        with open_readers(runtime.context) as readers:
+            for given in job["sources"]:
+                source = as_source(given)
+                read = readers.read(source, limit=FACTS_PER_SOURCE, lang=job["lang"])
+                facts.extend(read.facts)
+                products.extend(read.products)
+                tiers.setdefault("facts", read.tier)
+                if source["kind"] == "airtable":
+                    _take_rows(runtime, source["ref"], read.products)
     research = runtime.context.research
+    if products:
+        # A "Top N" video is about the products: what Wikipedia says about the topic is not needed.
+        research = None
     if job.get("research", True) and research is not None:
         try:
             page, found = research.research(job["topic"], job["lang"])
@@ -52,6 +80,8 @@ def gather_facts(state: DataIn, runtime: Runtime[Context]) -> dict[str, Any]:
             if found and isinstance(page, WikiPage) and (note := language_note(page, job["lang"])):
                 warnings.append(note)
     update: dict[str, Any] = {"facts": facts}
+    if products:
+        update["products"] = products
     if tiers:
         update["tiers"] = tiers
     if warnings:

@@ -15,6 +15,7 @@ from typing import Any, cast
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
+from agents.product_scenes import product_picture, scene_product
 from prompts import SCENE_IMAGE, SCENE_IMAGE_NEGATIVE
 from state import (
     Artifact,
@@ -30,6 +31,7 @@ from state import (
     SpokenSentence,
 )
 from state.model_calls import Degradation, ImageRequest, Routed, SpeechRequest
+from state.sources import Product
 from tools.files import (
     artifact_problem,
     atomic_path,
@@ -47,13 +49,19 @@ RETIME_TOLERANCE_S = 0.05
 SCENE_FILES = {"image": "picture", "audio": "narration"}
 
 
-def scene_tasks(job: JobSpec, script: Script, variants: Mapping[int, int] | None = None) -> list[SceneTask]:
+def scene_tasks(
+    job: JobSpec,
+    script: Script,
+    variants: Mapping[int, int] | None = None,
+    products: list[Product] | None = None,
+) -> list[SceneTask]:
     """The work order of every scene of `script`: its words, its take (`variants`, by scene index; 0 when
-    absent), and the pictogram its card would show, planned over the whole script so that two neighbouring
-    cards never show the same one."""
+    absent), the pictogram its card would show (planned over the whole script so that two neighbouring
+    cards never show the same one), and the product it presents in a "Top N" video."""
     pictograms = plan_pictograms([cast(dict[str, str], spec) for spec in script["scenes"]], script["title"])
-    return [
-        SceneTask(
+    tasks = []
+    for spec, pictogram in zip(script["scenes"], pictograms, strict=True):
+        task = SceneTask(
             job=job,
             title=script["title"],
             scene=spec,
@@ -61,13 +69,18 @@ def scene_tasks(job: JobSpec, script: Script, variants: Mapping[int, int] | None
             variant=(variants or {}).get(spec["index"], 0),
             pictogram=pictogram,
         )
-        for spec, pictogram in zip(script["scenes"], pictograms, strict=True)
-    ]
+        if products and (product := scene_product(products, spec["sources"], spec["on_screen_text"])):
+            task["product"] = product
+        tasks.append(task)
+    return tasks
 
 
-def scene_task(job: JobSpec, script: Script, index: int, variant: int = 0) -> SceneTask:
+def scene_task(
+    job: JobSpec, script: Script, index: int, variant: int = 0, products: list[Product] | None = None
+) -> SceneTask:
     """The work order of scene `index` alone (a repair, a regeneration)."""
-    return next(t for t in scene_tasks(job, script, {index: variant}) if t["scene"]["index"] == index)
+    tasks = scene_tasks(job, script, {index: variant}, products)
+    return next(t for t in tasks if t["scene"]["index"] == index)
 
 
 def degradations(routed: Routed, artifact: str) -> list[Degradation]:
@@ -106,8 +119,11 @@ def _take(task: SceneTask) -> tuple[int, ...]:
     return (variant,) if variant else ()
 
 
-def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, Any], Routed | None]:
-    """The scene's picture: the file an earlier attempt made if it is intact, else a new one."""
+def scene_image(
+    task: SceneTask, runtime: Runtime[Context]
+) -> tuple[dict[str, Any], Routed | None, list[Degradation]]:
+    """The scene's picture: the file an earlier attempt made if it is intact, else a new one; with the
+    degradation of a product picture that could not be used."""
     job, scene = task["job"], task["scene"]
     width, height = job["width"], job["height"]
     kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
@@ -127,11 +143,21 @@ def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, A
         *_take(task),
         *asked,
         task.get("pictogram", ""),
+        *((task["product"].get("image") or "",) if "product" in task else ()),
     )
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
     sidecar = path.with_suffix(".json")
     if (saved := _saved(sidecar)) is not None:
-        return saved, None
+        return saved, None, []
+    if variant == 0:
+        # A product's own picture comes first; a regenerated take asks the providers for another one.
+        pictured, missing = product_picture(task, runtime, path)
+        if pictured is not None:
+            write_text_atomic(sidecar, json.dumps(pictured))
+            return pictured, None, []
+        notes = [missing] if missing is not None else []
+    else:
+        notes = []
 
     def card() -> bytes:
         render_card(
@@ -188,7 +214,7 @@ def scene_image(task: SceneTask, runtime: Runtime[Context]) -> tuple[dict[str, A
     if getattr(routed.answer, "credit", None):
         image["credit"] = routed.answer.credit
     write_text_atomic(sidecar, json.dumps(image))
-    return image, routed
+    return image, routed, notes
 
 
 def search_words(scene: SceneSpec, topic: str) -> str:
@@ -256,7 +282,7 @@ def scene_update(task: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"scene-{index}-image") as picture:
         pending = picture.submit(contextvars.copy_context().run, scene_image, task, runtime)
         audio, audio_routed = scene_audio(task, runtime)
-        image, image_routed = pending.result()
+        image, image_routed, notes = pending.result()
     writer(
         {
             "stage": "scene",
@@ -271,7 +297,7 @@ def scene_update(task: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
     assets = cast(
         SceneAssets, {"index": index, "image": image, "audio": audio, "variant": task.get("variant", 0)}
     )
-    degraded = []
+    degraded = list(notes)
     if image_routed is not None:
         degraded += degradations(image_routed, f"image.{index:02d}")
     if audio_routed is not None:
@@ -304,6 +330,7 @@ def check_scene_files(
     kinds: tuple[str, ...],
     by: str,
     runtime: Runtime[Context],
+    products: list[Product] | None = None,
 ) -> SceneCheck:
     """Verify each scene's `kinds` ("image", "audio") before use; make a damaged or missing one again."""
     checked, changed, repairs = [], [], []
@@ -315,13 +342,14 @@ def check_scene_files(
             checked.append(assets)
             continue
         index = assets["index"]
-        task = scene_task(job, script, index, assets.get("variant", 0))
+        task = scene_task(job, script, index, assets.get("variant", 0), products)
         fixed = cast(dict[str, Any], dict(assets))
         for kind, problem in problems.items():
             if problem is None:
                 continue
             if kind == "image":
-                remade, routed = scene_image(task, runtime)
+                remade, routed, notes = scene_image(task, runtime)
+                update["degraded"] += notes
             else:
                 remade, routed = scene_audio(task, runtime)  # type: ignore[assignment]
                 retimed |= abs(remade["duration_s"] - assets["audio"]["duration_s"]) > RETIME_TOLERANCE_S

@@ -148,7 +148,13 @@ class VideoInputs:
         """The current script's scenes with their `kinds` of file verified (or made again)."""
         state = self.state
         check = check_scene_files(
-            state["job"], state["script"], script_scenes(state), kinds, self.by, self.runtime
+            state["job"],
+            state["script"],
+            script_scenes(state),
+            kinds,
+            self.by,
+            self.runtime,
+            state.get("products"),
         )
         self._add(check.update)
         if check.retimed:

@@ -10,7 +10,14 @@ from graph.cli_common import app, run_app
 __all__ = ["app", "main"]
 
 # Importing them registers their commands, in this order in --help: runs first, then operations.
-for _module in ("graph.cli_runs", "graph.cli_ops", "graph.cli_doors", "graph.cli_chat", "graph.cli_mcp"):
+for _module in (
+    "graph.cli_runs",
+    "graph.cli_ops",
+    "graph.cli_doors",
+    "graph.cli_chat",
+    "graph.cli_mcp",
+    "graph.cli_auth",
+):
     importlib.import_module(_module)
 
 

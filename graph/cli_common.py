@@ -47,6 +47,8 @@ FIELD_FLAGS = {
     "preview": "--preview",
     "model": "--model",
     "providers": "--provider",
+    "dry_run": "--dry-run",
+    "publish_at": "--publish-at",
     "scene": "--scene",
     "narration": "--narration",
     "visual": "--visual",
@@ -301,6 +303,18 @@ def _click_exceptions() -> Any:
         return importlib.import_module("click.exceptions")
 
 
+def _closest(given: str, possibilities: list[str]) -> list[str]:
+    """Click's guesses for a misspelt option, keeping only those as close as the closest one: --durration
+    means --duration, not --dry-run as well."""
+    import difflib
+
+    if not possibilities:
+        return []
+    ratios = {name: difflib.SequenceMatcher(None, given, name).ratio() for name in possibilities}
+    best = max(ratios.values())
+    return [name for name in possibilities if ratios[name] >= best - 0.05]
+
+
 def usage_words(exc: Exception, args: list[str]) -> str:
     """A click usage error as `<flag>: <problem>; <fix>`: the flag, what was wrong and what to type."""
     import re
@@ -311,7 +325,7 @@ def usage_words(exc: Exception, args: list[str]) -> str:
     see = f"see '{command} --help'"
     message = str(getattr(exc, "message", "") or exc).strip().rstrip(".")
     if isinstance(exc, click_errors.NoSuchOption):
-        guesses = list(exc.possibilities or [])
+        guesses = _closest(exc.option_name, list(exc.possibilities or []))
         guess = f" (did you mean {' or '.join(guesses)}?)" if guesses else ""
         return f"{exc.option_name}: no such option for '{command}'{guess}; check the spelling, or {see}"
     if isinstance(exc, click_errors.BadParameter) and exc.param is not None:

@@ -119,7 +119,32 @@ def make(
     source: Annotated[
         list[str] | None,
         typer.Option(
-            "--source", metavar="FILE", help="A .txt, .md or .html file to take facts from; repeatable."
+            "--source",
+            metavar="SOURCE",
+            help="Where facts come from; repeatable: a .txt/.md/.html file or folder, a web page, an RSS"
+            " or Atom feed, a .csv/.json product catalogue (makes a Top N video), airtable://BASE/TABLE,"
+            " or api:PRODUCT-ID. The kind follows from the shape.",
+        ),
+    ] = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            metavar="TARGET",
+            help="Also publish to youtube, wordpress, instagram or webhook; repeatable. The local"
+            " gallery always gets the video.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Make the video, then show what would be posted; post nothing."),
+    ] = False,
+    publish_at: Annotated[
+        str | None,
+        typer.Option(
+            "--publish-at",
+            metavar="WHEN",
+            help="Schedule the YouTube video, e.g. 2026-12-24T09:00:00Z (it stays private until then).",
         ),
     ] = None,
     music: Annotated[
@@ -187,6 +212,9 @@ def make(
             research=not no_research,
             visuals=visuals,
             providers=_provider_choices(provider or []),
+            targets=list(target or []),
+            dry_run=dry_run,
+            publish_at=publish_at,
         )
         # An empty --run-id is a mistake, not a request for a generated id: check it before anything opens.
         from graph.run_ids import check_run_id

@@ -11,7 +11,7 @@ from tools.config_files import read_toml
 from tools.errors import BadInput
 
 # Tables of reelforge.toml, each read by its own loader.
-SECTIONS = ("router", "providers", "aliases", "prices", "research", "daily")
+SECTIONS = ("router", "providers", "aliases", "prices", "research", "daily", "sources", "publish")
 # Top-level keys: settings that can also come from the environment (graph/settings.py names the variables).
 FILE_KEYS = (
     "min_free_gb",

@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 
 from graph.settings import Settings
 from state.daily_plan import DailyItem, DailyPlan
+from state.sources import is_local
 from tools.config_files import read_toml
 from tools.errors import BadInput
 
@@ -47,7 +48,10 @@ def _resolve_paths(item: DailyItem, base: Path) -> DailyItem:
 
     return item.model_copy(
         update={
-            "sources": [resolve(source) for source in item.sources],
+            "sources": [
+                {"kind": source["kind"], "ref": resolve(source["ref"])} if is_local(source) else source
+                for source in item.sources
+            ],
             "music": resolve(item.music) if item.music else None,
         }
     )

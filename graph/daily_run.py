@@ -5,10 +5,11 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from graph.feed_items import entry_items
 from graph.run_ids import daily_run_id, daily_thread_id
 from graph.runs import EventSink, RunOutcome, SyncRunService
 from state.daily_plan import DailyItem, DailyPlan
@@ -18,6 +19,8 @@ from tools.secrets import redact
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from graph.settings import Settings
 
 # A progress display for one run, given the nodes an earlier attempt finished.
 ProgressFactory = Callable[[frozenset[str]], AbstractContextManager[EventSink]]
@@ -33,6 +36,23 @@ class ItemOutcome:
     outcome: str
     video: str | None = None
     error: str | None = None
+
+
+def _expanded(
+    plan: DailyPlan, settings: Settings, day: date, say: Callable[[str], None]
+) -> tuple[list[ItemOutcome], list[DailyItem]]:
+    """The plan's items with each feed item made one item per entry; a feed that cannot be read is that
+    item's failure, and the other items go on."""
+    failed, items = [], []
+    for item in plan.items:
+        try:
+            items += entry_items(item, settings)
+        except ReelforgeError as exc:
+            reason = _one_line(exc)
+            say(f"{item.slug}: failed: {reason}")
+            run_id, thread_id = daily_run_id(day, item.slug), daily_thread_id(day, item.slug)
+            failed.append(ItemOutcome(item.slug, run_id, thread_id, "failed", error=reason))
+    return failed, items
 
 
 def _no_progress(done: frozenset[str]) -> AbstractContextManager[EventSink]:
@@ -52,9 +72,9 @@ def run_daily(
     # A failing item is recorded and the next one runs; only Ctrl-C or SIGTERM stops the whole plan.
     settings = runs.services.settings
     check_home(settings.home, settings.min_free_bytes)
-    outcomes = []
-    for number, item in enumerate(plan.items, 1):
-        prefix = f"[{number}/{len(plan.items)}] {item.slug}"
+    outcomes, items = _expanded(plan, settings, day, say)
+    for number, item in enumerate(items, 1):
+        prefix = f"[{number}/{len(items)}] {item.slug}"
         try:
             outcomes.append(_run_item(runs, item, day, progress, say, prefix))
         except Interrupted:
@@ -114,8 +134,9 @@ def _run_item(
 
 def queue_daily(runs: SyncRunService, plan: DailyPlan, day: date) -> list[dict[str, Any]]:
     """Queue every item of the plan for `day` that is not done yet; never queue a finished run again."""
-    queued = []
-    for item in plan.items:
+    failed, items = _expanded(plan, runs.services.settings, day, lambda line: None)
+    queued = [asdict(outcome) for outcome in failed]
+    for item in items:
         run_id, thread_id = daily_run_id(day, item.slug), daily_thread_id(day, item.slug)
         record = runs.find(run_id)
         entry = {"slug": item.slug, "run_id": run_id, "thread_id": thread_id, "video": None, "error": None}

@@ -121,11 +121,19 @@ class MakeVideo(_Arguments):
     sources: list[str] | None = Field(
         None,
         max_length=20,
-        description="Material to draw facts from: local .txt/.md/.html files or folders, or public URLs.",
+        description="Material to draw facts from: local .txt/.md/.html files or folders, web pages, RSS or "
+        "Atom feeds, .csv/.json product catalogues (a 'Top N' video), airtable://BASE/TABLE or "
+        "api:PRODUCT-ID; the kind is inferred from the shape.",
     )
     music: str | None = Field(None, description="A local audio file to play under the narration.")
     targets: list[str] | None = Field(
-        None, max_length=8, description="Where to publish (default: the local gallery)."
+        None,
+        max_length=8,
+        description="Platforms to publish to besides the local gallery: youtube, wordpress, instagram or "
+        "webhook (each must be set up on the server).",
+    )
+    dry_run: bool | None = Field(
+        None, description="Make the video and record what would be posted to the platforms; post nothing."
     )
     gates: list[str] | None = Field(
         None,

@@ -24,7 +24,8 @@ from graph.preflight import validate_job
 from graph.run_launcher import RunLauncher
 from graph.runs import ACTIVE, RunService
 from state import JobSpec, RunEvent
-from tools.addresses import check_public_url, is_url
+from state.sources import Source, is_local, is_remote_url
+from tools.addresses import check_public_url
 from tools.errors import BadInput, InvalidField, first_line
 from tools.secrets import redact
 from tools.storage.ledger_records import GroupBy
@@ -69,12 +70,12 @@ class Operations:
         if request is not None:
             fields = {**parse_fields(request), **fields}
         job = validate_job(**fields)
-        sources = []
+        sources: list[Source] = []
         for source in job["sources"]:
-            if not is_url(source):
-                source = self._file(source, "sources")
-            elif not self.settings.allow_private_sources:
-                check_public_url(source)
+            if is_local(source):
+                source = {"kind": source["kind"], "ref": self._file(source["ref"], "sources")}
+            elif is_remote_url(source) and not self.settings.allow_private_sources:
+                check_public_url(source["ref"])
             sources.append(source)
         music = self._file(job["music"], "music") if job["music"] is not None else None
         return {**job, "sources": sources, "music": music}

@@ -9,10 +9,12 @@ from pydantic import ValidationError
 
 from state import JobRequest, JobSpec
 from state.requests import first_problem
+from state.sources import Source, is_local
 from tools.errors import BadInput, InvalidField
 from tools.home import check_home
 from tools.media.probe import probe_audio
-from tools.sources import read_source
+from tools.publish.needs import TARGET_NEEDS
+from tools.sources import read_catalogue, read_folder, read_source
 
 if TYPE_CHECKING:
     # The settings, ffmpeg and the voices load only when needed: `make` checks a request's fields and
@@ -30,15 +32,22 @@ def validate_job(**fields: Any) -> JobSpec:
 
 
 def check_inputs(job: JobSpec) -> JobSpec:
-    """Read every source once and decode the start of the music file; return the job with absolute paths."""
-    sources = []
+    """Read every local source file once and decode the start of the music file; return the job with
+    absolute paths. Pages, feeds and services are read by the run, which reports what failed."""
+    sources: list[Source] = []
     for source in job["sources"]:
-        path = Path(source).expanduser().absolute()
+        if not is_local(source):
+            sources.append(source)
+            continue
+        path = Path(source["ref"]).expanduser().absolute()
         try:
-            read_source(path)
+            if source["kind"] == "file":
+                read_folder(path) if path.is_dir() else read_source(path)
+            else:
+                read_catalogue(path)
         except BadInput as exc:
             raise InvalidField("sources", str(exc)) from None
-        sources.append(str(path))
+        sources.append({"kind": source["kind"], "ref": str(path)})
     music = job["music"]
     if music is not None:
         path = Path(music).expanduser().absolute()
@@ -57,6 +66,7 @@ def check_setup(settings: Settings, job: JobSpec) -> None:
     With check_inputs, a door runs these before it loads the run service, so bad input fails at once.
     """
     check_home(settings.home, settings.min_free_bytes)
+    check_targets(settings, job)
     aliases = settings.router.aliases
     if job["model"] != "default" and job["model"] not in aliases:
         known = ", ".join(sorted(aliases)) or "none yet"
@@ -65,6 +75,30 @@ def check_setup(settings: Settings, job: JobSpec) -> None:
             f"unknown model alias '{job['model']}' (known: {known}); "
             f"define [aliases.{job['model']}] in reelforge.toml",
         )
+
+
+def target_ready(settings: Settings, target: str) -> bool:
+    """Whether a publish target is set up: a token, a site and credentials, an account, a URL."""
+    publish = settings.publish
+    wordpress, instagram = publish.wordpress, publish.instagram
+    if target == "gallery":
+        return True
+    if target == "youtube":
+        return settings.youtube_token.is_file()
+    if target == "wordpress":
+        return bool(wordpress.url and wordpress.user and wordpress.app_password)
+    if target == "instagram":
+        return bool(instagram.user_id and instagram.access_token and settings.gallery_url)
+    return target == "webhook" and bool(publish.webhook.url)
+
+
+def check_targets(settings: Settings, job: JobSpec) -> None:
+    """Each platform the job names is set up (a token, a URL, credentials); a dry run needs none."""
+    if job.get("dry_run", False):
+        return
+    for target in job["targets"]:
+        if not target_ready(settings, target):
+            raise InvalidField("targets", f"{target} is not set up; {TARGET_NEEDS[target]}")
 
 
 def preflight(settings: Settings, job: JobSpec, voices: VoiceShelf | None = None) -> JobSpec:

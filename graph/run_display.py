@@ -55,6 +55,10 @@ def done_summary(run_id: str, values: dict[str, Any], home: Path) -> dict[str, A
         "degraded": bool(values.get("degraded")),
         "degraded_reasons": list(dict.fromkeys(item["reason"] for item in values.get("degraded", []))),
         "warnings": values.get("warnings", []),
+        "publications": [
+            {**publication, "status": publication.get("status", "published")}
+            for publication in values.get("publications", [])
+        ],
         "report": (values.get("report") or {}).get("path"),
     }
 

@@ -44,6 +44,21 @@ def _artifact(name: str, artifact: dict[str, Any], stage: str, node: str, scene:
     )
 
 
+def _publication_line(publication: dict[str, Any]) -> str | None:
+    """How a publication record reads in the progress; None for a failure (its warning says it)."""
+    target, status = publication["target"], publication.get("status", "published")
+    if status == "pending":
+        return f"posting to {target}"
+    if status == "failed":
+        return None
+    if status == "dry-run":
+        would = publication.get("would_post") or {}
+        refused = f"; {target} would refuse it: {publication['error']}" if publication.get("error") else ""
+        return f"dry run: would post '{would.get('title', '')}' to {target}{refused}"
+    shown = "" if status == "published" else f" ({status})"
+    return f"published to {target}{shown}: {publication['url']}"
+
+
 def _results(stage: str, node: str, result: dict[str, Any]) -> list[EventDraft]:
     """Artifacts, publications and warnings in one node's update."""
     events = []
@@ -72,15 +87,18 @@ def _results(stage: str, node: str, result: dict[str, Any]) -> list[EventDraft]:
     if isinstance(video, dict) and isinstance(video.get("thumbnail"), dict):
         events.append(_artifact("thumbnail", video["thumbnail"], stage, node, None))
     for publication in result.get("publications") or []:
+        if (said := _publication_line(publication)) is None:
+            continue
         events.append(
             draft(
                 "artifact_made",
-                f"published to {publication['target']}: {publication['url']}",
+                said,
                 stage=stage,
                 node=node,
                 artifact="publication",
                 target=publication["target"],
                 url=publication["url"],
+                status=publication.get("status", "published"),
             )
         )
     for warning in result.get("warnings") or []:

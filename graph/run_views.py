@@ -82,7 +82,10 @@ def describe(record: RunRecord, snapshot: StateSnapshot | None, run_dir: Path) -
         ],
         "video": current,
         "videos": [_file(artifact) for artifact in values.get("videos") or []],
-        "publications": list(values.get("publications") or []),
+        "publications": [
+            {**publication, "status": publication.get("status", "published")}
+            for publication in values.get("publications") or []
+        ],
         "approvals": list(values.get("approvals") or []),
         # Artifacts a lower tier made than the job asked for: {"artifact", "tier", "provider", "reason"}.
         "degraded": list(values.get("degraded") or []),

@@ -30,6 +30,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, StateSnapshot, StreamMode
 from pydantic import ValidationError
 
+from graph.airtable_status import report_rows
 from graph.orchestrator import compile_orchestrator
 from graph.preflight import preflight
 from graph.run_events import EventTranslator
@@ -271,6 +272,11 @@ class RunService:
             gallery_url=settings.gallery_url,
             research=_researcher(settings),
             failpoint=settings.failpoint,
+            sources=settings.sources,
+            allow_private_sources=settings.allow_private_sources,
+            publish=settings.publish,
+            youtube_token=settings.youtube_token,
+            index=self.services.runs,
         )
 
     @staticmethod
@@ -360,6 +366,7 @@ class RunService:
                 except Exception as exc:
                     context.stop.set()
                     message = _one_line(exc)
+                    self._tell_sources(run_id, "failed", {}, message, emit)
                     self.services.runs.set_status(run_id, "failed", error=message)
                     emit(draft("failed", f"run {run_id} failed: {message}", error=message))
                     raise
@@ -403,13 +410,30 @@ class RunService:
             return RunOutcome(run_id, "stopped", values)
         if rejected := values.get("rejected"):
             reason = rejected.get("reason") or "no reason given"
+            self._tell_sources(
+                run_id, "rejected", values, f"rejected at the {rejected['gate']} gate: {reason}", emit
+            )
             runs.set_status(run_id, "rejected", error=f"rejected at the {rejected['gate']} gate: {reason}")
             emit(draft("rejected", f"rejected at the {rejected['gate']} gate: {reason}", **rejected))
             return RunOutcome(run_id, "rejected", values)
         video = ((values.get("video") or {}).get("video") or {}).get("path")
+        self._tell_sources(run_id, "done", values, None, emit)
         runs.set_status(run_id, "done", video=video)
         emit(draft("done", f"done: {video}", video=video, degraded=bool(values.get("degraded"))))
         return RunOutcome(run_id, "done", values)
+
+    def _tell_sources(
+        self,
+        run_id: str,
+        status: str,
+        values: dict[str, Any],
+        error: str | None,
+        emit: Callable[[EventDraft], None],
+    ) -> None:
+        """Write the run's outcome to the Airtable rows it took, before its status says it ended."""
+        problem = report_rows(self.settings, self.settings.run_dir(run_id), status, values, error)
+        if problem is not None:
+            emit(draft("warning", problem))
 
     def _stop_on_sigterm(self) -> Any:
         """While the stream runs, SIGTERM cancels it like Ctrl-C does (main thread of a CLI process only)."""

@@ -15,9 +15,11 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from graph.config_file import FILE_KEYS, read_config, where
+from graph.outlets_config import publish_settings, source_settings
 from graph.research_config import research_settings
 from graph.router_config import router_settings
 from state.model_settings import RouterSettings
+from state.outlets import PublishSettings, SourceSettings
 from state.research import ResearchSettings
 from tools.errors import BadInput
 from tools.secrets import register_secrets
@@ -105,6 +107,10 @@ class Settings(BaseSettings):
     router: RouterSettings = Field(default_factory=RouterSettings)
     # Research before writing: [research] and WIKIPEDIA_URL, REELFORGE_RESEARCH.
     research: ResearchSettings = ResearchSettings()
+    # Reading pages, feeds, Airtable and product APIs: [sources] and AIRTABLE_*, REELFORGE_PRODUCT_API_*.
+    sources: SourceSettings = SourceSettings()
+    # The platform targets: [publish.youtube], [publish.wordpress], … and YOUTUBE_*, WORDPRESS_*, INSTAGRAM_*.
+    publish: PublishSettings = PublishSettings()
     # The [daily] table as written; graph/daily_plan.py checks it when a command needs the plan.
     daily: dict[str, Any] | None = None
     # The reelforge.toml that was read, if any.
@@ -205,6 +211,11 @@ class Settings(BaseSettings):
         """The local gallery folder."""
         return self.home / "gallery"
 
+    @property
+    def youtube_token(self) -> Path:
+        """Where `reelforge auth youtube` stores the YouTube token, and where uploads read it."""
+        return self.publish.youtube.token_file or self.home / "youtube-token.json"
+
     def run_dir(self, run_id: str) -> Path:
         """The folder of one run's artifacts."""
         return self.runs / run_id
@@ -227,6 +238,8 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(
             router=router_settings(document, origin, env),
             research=research_settings(document, origin, env),
+            sources=source_settings(document, origin, env),
+            publish=publish_settings(document, origin, env),
             daily=daily,
             config_file=path,
             **overrides,

@@ -144,6 +144,11 @@ class StudioContext(Context):
     stop: Made = field(init=False, default_factory=threading.Event)
     research: Made = field(init=False, default=None)
     failpoint: Made = field(init=False, default=None)
+    sources: Made = field(init=False)
+    allow_private_sources: Made = field(init=False, default=False)
+    publish: Made = field(init=False)
+    youtube_token: Made = field(init=False, default=None)
+    index: Made = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         """Give the run the process's clients, as RunService does for a run of its own (nothing here
@@ -157,6 +162,11 @@ class StudioContext(Context):
             "ffmpeg": process.ffmpeg,
             "models": RouterOnFirstUse(process.services, self.run_id),
             "research": process.research,
+            "sources": settings.sources,
+            "allow_private_sources": settings.allow_private_sources,
+            "publish": settings.publish,
+            "youtube_token": settings.youtube_token,
+            "index": process.services.runs,
         }
         for name, value in opened.items():
             # A frozen dataclass: its own __init__ is the only other place fields are set.

@@ -9,6 +9,7 @@ from prompts.script import (
     WRITE_SCRIPT,
 )
 from prompts.templates import Prompt
+from prompts.top_list import TOP_LIST_SCRIPT
 
 __all__ = [
     "ALL",
@@ -16,6 +17,7 @@ __all__ = [
     "SCENE_IMAGE",
     "SCENE_IMAGE_NEGATIVE",
     "SCRIPT_SYSTEM",
+    "TOP_LIST_SCRIPT",
     "WRITE_SCRIPT",
     "Prompt",
 ]

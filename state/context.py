@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from state.artifacts import SpokenSentence
 from state.model_calls import ImageRequest, Routed, SpeechRequest, TextRequest
+from state.outlets import PublishSettings, SourceSettings
 from state.script import Fact
 
 
@@ -73,6 +74,14 @@ class Researcher(Protocol):
         ...
 
 
+class PublicationRecorder(Protocol):
+    """The run index's record of publications: the intent before a post, its outcome after."""
+
+    def record_publication(self, run_id: str, publication: dict[str, Any]) -> None:
+        """Record a publication (or its intent) under its idempotency key; the newest record wins."""
+        ...
+
+
 @dataclass(frozen=True)
 class Context:
     """Per-run settings and clients, passed to every node through `Runtime[Context]`."""
@@ -92,3 +101,13 @@ class Context:
     research: Researcher | None = None
     # The fault suite's kill point for this process (see tools/faults.py); None in every real run.
     failpoint: str | None = None
+    # How pages, feeds, catalogues, Airtable and product APIs are read.
+    sources: SourceSettings = field(default_factory=SourceSettings)
+    # Pages, feeds and product pictures may be fetched from private and loopback addresses (and redirects
+    # may lead there); off, a URL that is or resolves to one is refused.
+    allow_private_sources: bool = False
+    # The platform targets' settings, and the YouTube token `reelforge auth youtube` stored.
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    youtube_token: Path | None = None
+    # Where publications and their intents are recorded beside the checkpoint (the run index).
+    index: PublicationRecorder | None = None

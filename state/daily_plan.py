@@ -54,6 +54,8 @@ class DailyItem(JobRequest):
     # Keys read as they are written in TOML; the checks are JobRequest's, so they match `make` exactly.
     duration_s: int = Field(60, alias="duration")
     slug: str
+    # One video per entry: the newest N entries of the item's feed each become their own item (0: off).
+    each_entry: int = Field(0, ge=0, le=20)
 
     @model_validator(mode="before")
     @classmethod
@@ -74,11 +76,22 @@ class DailyItem(JobRequest):
                 raise ValueError(
                     'an item needs a topic or a source; add topic = "..." or sources = ["notes.md"]'
                 )
-            if isinstance(sources, list) and isinstance(sources[0], str):
-                data["topic"] = re.sub(r"[-_.]+", " ", PurePath(sources[0]).stem).strip() or "video"
+            first = sources[0] if isinstance(sources, list) else None
+            ref = first.get("ref") if isinstance(first, dict) else first
+            if isinstance(ref, str):
+                name = PurePath(ref.split("?", 1)[0].rstrip("/")).stem
+                data["topic"] = re.sub(r"[-_.]+", " ", name).strip() or "video"
         if "slug" not in data and isinstance(data.get("topic"), str):
             data["slug"] = slugify(data["topic"], MAX_SLUG_CHARS)
         return data
+
+    @model_validator(mode="after")
+    def _one_feed(self) -> DailyItem:
+        if self.each_entry and [source["kind"] for source in self.sources] != ["feed"]:
+            raise ValueError(
+                "each_entry makes one video per entry of a feed; give exactly one source, the feed's URL"
+            )
+        return self
 
     @field_validator("slug")
     @classmethod

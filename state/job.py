@@ -6,6 +6,8 @@ from typing import NotRequired
 
 from typing_extensions import TypedDict
 
+from state.sources import Source
+
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
     "9:16": (1080, 1920),
     "16:9": (1920, 1080),
@@ -48,7 +50,8 @@ class JobSpec(TypedDict):
     lang: str
     voice: str
     style: str
-    sources: list[str]
+    # Typed sources; jobs made before sources were typed hold plain paths (read as {"kind": "file"}).
+    sources: list[Source]
     music: str | None
     targets: list[str]
     # Gates the run stops at for a person's answer ("script", "publish").
@@ -63,6 +66,10 @@ class JobSpec(TypedDict):
     # The provider to try first per capability ({"text": "ollama"}); the configured order stands behind
     # it. Absent in jobs made before the picker existed: no preference.
     providers: NotRequired[dict[str, str]]
+    # Post nothing to the platforms, only say what would be posted; absent in older jobs: off.
+    dry_run: NotRequired[bool]
+    # When the platforms that can schedule should make the video public (ISO 8601); None: at once.
+    publish_at: NotRequired[str | None]
 
 
 def output_size(aspect: str, preview: bool = False) -> tuple[int, int]:

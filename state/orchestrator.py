@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, NotRequired
+from typing import Annotated, Any, NotRequired
 
 from typing_extensions import TypedDict
 
@@ -13,6 +13,7 @@ from state.job import JobSpec
 from state.model_calls import Degradation
 from state.reducers import add_new, add_publications, merge_dicts, merge_scenes
 from state.script import Fact, QualityReport, SceneSpec, Script
+from state.sources import Product
 
 
 class Publication(TypedDict):
@@ -24,6 +25,14 @@ class Publication(TypedDict):
     published_at: str
     # The video that was published: a new version is published again only when asked.
     video_sha256: NotRequired[str]
+    # The idempotency key it was (or is about to be) posted under: run id + target + video sha256.
+    key: NotRequired[str]
+    # "pending" (an intent: about to be posted), "published", "scheduled", "private", "draft", "dry-run",
+    # or "failed" (with `error`). Absent in records made before intents existed: published.
+    status: NotRequired[str]
+    error: NotRequired[str]
+    # With --dry-run: what would have been posted (title, description, tags, files, settings).
+    would_post: NotRequired[dict[str, Any]]
 
 
 class RegenRequest(TypedDict):
@@ -49,6 +58,8 @@ class OrchestratorState(TypedDict, total=False):
     request: str
     job: JobSpec
     facts: list[Fact]
+    # Products from a catalogue, Airtable or a product API: a "Top N" video shows them.
+    products: list[Product]
     script: Script
     quality: QualityReport
     revisions: int
@@ -102,14 +113,16 @@ class DataState(TypedDict, total=False):
 
     job: JobSpec
     facts: list[Fact]
+    products: list[Product]
     tiers: Annotated[dict[str, str], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
 
 class DataOut(TypedDict, total=False):
-    """DataAcquisition returns facts with their sources."""
+    """DataAcquisition returns facts with their sources, and the products a catalogue job shows."""
 
     facts: list[Fact]
+    products: list[Product]
     tiers: Annotated[dict[str, str], merge_dicts]
     warnings: Annotated[list[str], operator.add]
 
@@ -119,6 +132,7 @@ class ContentIn(TypedDict):
 
     job: JobSpec
     facts: list[Fact]
+    products: NotRequired[list[Product]]
     script: NotRequired[Script]
     scenes: NotRequired[list[SceneAssets]]
     regen: NotRequired[RegenRequest | None]
@@ -129,6 +143,7 @@ class ContentState(TypedDict, total=False):
 
     job: JobSpec
     facts: list[Fact]
+    products: list[Product]
     script: Script
     quality: QualityReport
     revisions: int
@@ -170,6 +185,8 @@ class SceneTask(TypedDict):
     # The offline card's pictogram, planned over the whole script so neighbouring cards differ; absent in
     # tasks made before pictograms existed: the card picks its own.
     pictogram: NotRequired[str]
+    # The product this scene presents (a "Top N" video): its own picture is the scene's.
+    product: NotRequired[Product]
 
 
 class VideoIn(TypedDict):
@@ -178,6 +195,8 @@ class VideoIn(TypedDict):
     job: JobSpec
     script: Script
     scenes: list[SceneAssets]
+    # The products shown, so a damaged product picture is made again from the product's own image.
+    products: NotRequired[list[Product]]
 
 
 class VideoState(TypedDict, total=False):
@@ -186,6 +205,7 @@ class VideoState(TypedDict, total=False):
     job: JobSpec
     script: Script
     scenes: Annotated[list[SceneAssets], merge_scenes]
+    products: list[Product]
     timeline: list[dict[str, float]]
     subtitles: Artifact
     soundtrack: Artifact
@@ -223,6 +243,8 @@ class PublishIn(TypedDict):
     republish: NotRequired[bool]
     # The scenes, for the credits of pictures from open media.
     scenes: NotRequired[list[SceneAssets]]
+    # The products shown, for their links in the description.
+    products: NotRequired[list[Product]]
 
 
 class PublishState(TypedDict, total=False):
@@ -234,6 +256,7 @@ class PublishState(TypedDict, total=False):
     publications: Annotated[list[Publication], add_publications]
     republish: bool
     scenes: list[SceneAssets]
+    products: list[Product]
     warnings: Annotated[list[str], operator.add]
     repairs: Annotated[list[Repair], operator.add]
     damaged: list[str]
@@ -241,6 +264,18 @@ class PublishState(TypedDict, total=False):
     review: Approval
     approvals: Annotated[list[Approval], operator.add]
     rejected: Approval | None
+
+
+class TargetTask(TypedDict):
+    """The payload of one `Send` to a platform: the target and what is published there."""
+
+    target: str
+    job: JobSpec
+    script: Script
+    video: VideoResult
+    scenes: list[SceneAssets]
+    products: list[Product]
+    publications: list[Publication]
 
 
 class PublishOut(TypedDict, total=False):

@@ -26,9 +26,16 @@ def merge_scenes(left: list[SceneAssets] | None, right: list[SceneAssets] | None
 
 
 def add_publications(left: list[Publication] | None, right: list[Publication] | None) -> list[Publication]:
-    """Append publications not recorded yet: a sub-agent hands back the ones it was given, too."""
+    """Append publications not recorded yet; a record with the same idempotency key replaces the earlier one
+    in place (an intent becomes its outcome). A sub-agent hands back the ones it was given, too."""
     merged = list(left or [])
-    merged += [publication for publication in right or [] if publication not in merged]
+    for publication in right or []:
+        key = publication.get("key")
+        same = [i for i, known in enumerate(merged) if key is not None and known.get("key") == key]
+        if same:
+            merged[same[0]] = publication
+        elif publication not in merged:
+            merged.append(publication)
     return merged
 
 

@@ -16,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from state.job import ASPECTS, GATES, LANGUAGES, ORIENTATIONS, STYLES, VISUALS, VOICES, JobSpec, output_size
 from state.model_calls import CAPABILITIES
 from state.model_settings import DEFAULT_ORDER, PROVIDER_TIERS
+from state.sources import Source, as_source
 
 MAX_TOPIC_CHARS = 500
 MIN_DURATION_S = 10
 MAX_DURATION_S = 600
-TARGETS: tuple[str, ...] = ("gallery",)
+# The gallery is always published to; the platforms are added by name.
+TARGETS: tuple[str, ...] = ("gallery", "youtube", "wordpress", "instagram", "webhook")
 
 # Markup that must never reach a card, a subtitle or a voice; tools/text/markup.py strips the same shapes
 # from sources, so they are defined once, here. Only real HTML element names count: "vector<int>" is text.
@@ -81,7 +83,8 @@ class JobRequest(BaseModel):
     lang: str = "en"
     voice: str = "joe"
     style: str = "bold"
-    sources: list[str] = Field(default_factory=list)
+    # Typed sources; a plain string's kind is inferred from its shape (a path, a URL, airtable://…).
+    sources: list[Source] = Field(default_factory=list)
     music: str | None = None
     targets: list[str] = Field(default_factory=lambda: ["gallery"])
     gates: list[str] = Field(default_factory=list)
@@ -91,6 +94,10 @@ class JobRequest(BaseModel):
     visuals: str = "auto"
     # capability → the provider to try first for it; the configured order stands behind it.
     providers: dict[str, str] = Field(default_factory=dict)
+    # Show what would be posted to the platforms, and post nothing there.
+    dry_run: bool = False
+    # Publish at this time (ISO 8601 with a zone) where the platform can schedule (YouTube's publishAt).
+    publish_at: str | None = None
 
     @field_validator("topic")
     @classmethod
@@ -117,12 +124,29 @@ class JobRequest(BaseModel):
             )
         return value
 
-    @field_validator("sources")
+    @field_validator("sources", mode="before")
     @classmethod
-    def _source_paths(cls, value: list[str]) -> list[str]:
-        if any(not path.strip() for path in value):
-            raise ValueError("a source path is empty; give a .txt, .md or .html file, or leave it out")
-        return value
+    def _typed_sources(cls, value: Any) -> Any:
+        if isinstance(value, str | dict):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            return value
+        return [as_source(item) if isinstance(item, str | dict) else item for item in value]
+
+    @field_validator("publish_at")
+    @classmethod
+    def _publish_at(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from datetime import datetime
+
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date and time; write e.g. 2026-12-24T09:00:00Z") from None
+        if when.tzinfo is None:
+            raise ValueError(f"'{value}' has no time zone; add one, e.g. 2026-12-24T09:00:00Z")
+        return when.isoformat().replace("+00:00", "Z")
 
     @field_validator("music")
     @classmethod
@@ -141,6 +165,9 @@ class JobRequest(BaseModel):
     def _closed_list(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for item in value:
             _one_of(item, info.field_name or "")
+        if info.field_name == "targets":
+            # The gallery is always on: it is the run's own record, and where Instagram fetches from.
+            value = ["gallery", *value]
         return list(dict.fromkeys(value))
 
     @field_validator("providers")
@@ -168,7 +195,7 @@ class JobRequest(BaseModel):
             "lang": self.lang,
             "voice": self.voice,
             "style": self.style,
-            "sources": list(self.sources),
+            "sources": [Source(kind=source["kind"], ref=source["ref"]) for source in self.sources],
             "music": self.music,
             "targets": list(self.targets),
             "gates": list(self.gates),
@@ -177,6 +204,8 @@ class JobRequest(BaseModel):
             "research": self.research,
             "visuals": self.visuals,
             "providers": dict(self.providers),
+            "dry_run": self.dry_run,
+            "publish_at": self.publish_at,
         }
 
 

@@ -64,7 +64,12 @@ PROVIDER_ENV = (
 
 
 def _outside_settings(name: str) -> bool:
-    return name.startswith("REELFORGE_") or name in PROVIDER_ENV or name in ("REDIS_URL", "WIKIPEDIA_URL")
+    platforms = ("AIRTABLE_", "YOUTUBE_", "WORDPRESS_", "INSTAGRAM_")
+    return (
+        name.startswith(("REELFORGE_", *platforms))
+        or name in PROVIDER_ENV
+        or name in ("REDIS_URL", "WIKIPEDIA_URL")
+    )
 
 
 # Research asks Wikipedia, which tests cannot reach: it is off unless a test points WIKIPEDIA_URL at a fake.

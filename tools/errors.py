@@ -48,6 +48,13 @@ class RunStopped(ReelforgeError):
     """A node gave up because the run is being stopped (Ctrl-C, SIGTERM, a worker shutting down)."""
 
 
+class ServiceUnavailable(ReelforgeError, ConnectionError):
+    """A service (a page, a feed, Airtable, a platform) was unreachable, timed out, or answered 5xx or 429.
+
+    A ConnectionError, so nodes' retry policies (`is_transient`) try again; the message names the service.
+    """
+
+
 class VerificationFailed(ReelforgeError):
     """A produced artifact did not pass its checks."""
 

@@ -7,6 +7,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class SourceIn(BaseModel):
+    """A typed source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="file, url, feed, catalogue, airtable or api.", max_length=20)
+    ref: str = Field(description="The path, URL, airtable://BASE/TABLE or product id.", max_length=2000)
+
+
 class RunCreate(BaseModel):
     """A new video: a chat line in `request`, or the job's fields (`topic` and any others), or both (the
     fields then override what the line says)."""
@@ -31,9 +40,24 @@ class RunCreate(BaseModel):
     lang: str | None = None
     voice: str | None = Field(None, description="joe (Piper) or espeak.")
     style: str | None = None
-    sources: list[str] | None = Field(None, max_length=20)
+    sources: list[str | SourceIn] | None = Field(
+        None,
+        max_length=20,
+        description="Where facts come from: a path under <home>/sources, an http(s) page, feed or catalogue, "
+        "airtable://BASE/TABLE or api:ID (the kind is inferred), or {kind, ref}.",
+    )
     music: str | None = None
-    targets: list[str] | None = Field(None, max_length=8)
+    targets: list[str] | None = Field(
+        None,
+        max_length=8,
+        description="Platforms to publish to besides the gallery: youtube, wordpress, instagram, webhook.",
+    )
+    dry_run: bool | None = Field(
+        None, description="Make the video; record what would be posted; post nothing."
+    )
+    publish_at: str | None = Field(
+        None, description="Schedule the post (ISO 8601 with a zone), where possible."
+    )
     gates: list[str] | None = Field(None, max_length=2, description="'script' and/or 'publish'.")
     preview: bool | None = None
     model: str | None = None

@@ -20,6 +20,7 @@ from graph.api.deps import Ops
 from graph.api.security import TOKEN_COOKIE, token_matches
 from graph.model_picker import ESTIMATE_FOR_S, picker_options, premium_cost, video_usage
 from graph.operations import Operations, UnknownRun
+from graph.preflight import target_ready
 from state.events import STAGES
 from state.job import ASPECTS, GATES, STYLES, VISUALS, VOICES
 from state.model_calls import CAPABILITIES
@@ -266,7 +267,8 @@ async def dashboard(request: Request, ops: Ops) -> HTMLResponse:
             "voices": VOICES,
             "styles": STYLES,
             "visuals": VISUALS,
-            "targets": TARGETS,
+            # Only the platforms that are set up are offered; the gallery always gets the video.
+            "targets": [t for t in TARGETS if t != "gallery" and target_ready(ops.settings, t)],
             "gates": GATES,
             "min_s": MIN_DURATION_S,
             **{key: JobRequest.model_fields[key].default for key in ("voice", "style", "aspect")},

@@ -19,6 +19,11 @@ from tests.media_checks import measure
 MAKE = ("make", "how glaciers move", "--duration", "10", "--voice", "espeak", "--preview", "--json")
 # Between the start and the end of the gallery node: after the post, before its outcome is recorded.
 POSTED = "posted:gallery"
+# The same point in a platform target's branch; the chain's job publishes to this one platform.
+PLATFORM = "wordpress"
+POSTED_PLATFORM = f"posted:{PLATFORM}"
+# Each post's kill point, and the node whose start is the journal's last record when it fires.
+POSTS = {POSTED: "publish_gallery", POSTED_PLATFORM: "publish_target"}
 
 
 def boundaries(run_dir: Path) -> list[str]:
@@ -33,8 +38,9 @@ def boundaries(run_dir: Path) -> list[str]:
             continue
         if point not in points:
             points.append(point)
-            if point == "start:publish_gallery":
-                points.append(POSTED)
+            for posted, node in POSTS.items():
+                if point == f"start:{node}":
+                    points.append(posted)
     return points
 
 
@@ -54,8 +60,8 @@ def restarted_tasks(run_dir: Path) -> list[str]:
 def last_record_is(run_dir: Path, point: str) -> bool:
     """Whether the journal's last record is the boundary the process was killed at."""
     event, _, node = point.partition(":")
-    if point == POSTED:
-        event, node = "start", "publish_gallery"
+    if point in POSTS:
+        event, node = "start", POSTS[point]
     last = read_journal(run_dir)[-1]
     return last["node"] == node and last["event"] == event and (event == "start" or last["ok"])
 

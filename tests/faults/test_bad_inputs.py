@@ -82,9 +82,7 @@ CASES = [
     make("style", "coffee", "--style", "neon", needle="--style: unknown style 'neon'"),
     make("visuals", "coffee", "--visuals", "gifs", needle="--visuals: unknown kind of visuals 'gifs'"),
     make("model", "coffee", "--model", "best", needle="--model: unknown model alias 'best'"),
-    cli(
-        "plan-target", "daily", "--plan", "FILES/plan-target.toml", needle="unknown publish target 'youtube'"
-    ),
+    cli("plan-target", "daily", "--plan", "FILES/plan-target.toml", needle="unknown publish target 'tiktok'"),
     cli("plan-gate", "daily", "--plan", "FILES/plan-gate.toml", needle="gates: unknown gate 'legal'"),
     cli("costs-by", "costs", "--by", "week", needle="cannot group by 'week'"),
     # --- usage: unknown options and commands, missing values ---------------------------------------------
@@ -136,13 +134,13 @@ CASES = [
     make("source-empty", "coffee", "--source", "FILES/empty.txt", needle="empty.txt has no readable text"),
     make("source-only-code", "coffee", "--source", "FILES/code.html", needle="code.html has no readable"),
     make("source-huge", "coffee", "--source", "FILES/huge.txt", needle="a source must be at most 5 MB"),
-    make("source-empty-folder", "coffee", "--source", "FILES/nothing", needle="nothing is a directory"),
+    make("source-empty-folder", "coffee", "--source", "FILES/nothing", needle="holds no .txt, .md or .html"),
     make("source-dev-zero", "coffee", "--source", "/dev/zero", needle="/dev/zero is not a regular file"),
     make("source-fifo", "coffee", "--source", "FILES/fifo.txt", needle="fifo.txt is not a regular file"),
     make("source-unreadable", "coffee", "--source", "FILES/locked.txt", needle="permission denied"),
     make("source-missing", "coffee", "--source", "FILES/missing.md", needle="source file not found"),
     make("source-pdf", "coffee", "--source", "FILES/paper.pdf", needle="unsupported extension (.pdf)"),
-    make("source-empty-path", "coffee", "--source", "", needle="--source: a source path is empty"),
+    make("source-empty-path", "coffee", "--source", "", needle="--source: a source is empty"),
     # --- reelforge.toml ----------------------------------------------------------------------------------
     make(
         "toml-syntax",
@@ -320,7 +318,7 @@ def files(tmp_path_factory) -> Path:
     (folder / "type.toml").write_text("min_free_gb = 'lots'\n")
     (folder / "whole.toml").write_text("checkpoint_ttl_s = 1.5\n")
     (folder / "plan-target.toml").write_text(
-        '[[items]]\ntopic = "coffee"\nslug = "c"\ntargets = ["youtube"]\n'
+        '[[items]]\ntopic = "coffee"\nslug = "c"\ntargets = ["tiktok"]\n'
     )
     (folder / "plan-gate.toml").write_text('[[items]]\ntopic = "coffee"\nslug = "c"\ngates = ["legal"]\n')
     (folder / "a-file").write_text("a file where a folder should be\n")

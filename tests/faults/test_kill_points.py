@@ -12,8 +12,9 @@ import json
 import pytest
 
 from graph.orchestrator import compile_orchestrator
-from tests.faults.kill_chain import kill_at_every_boundary
+from tests.faults.kill_chain import PLATFORM, kill_at_every_boundary
 from tests.servers.ollama import OllamaServer
+from tests.servers.wordpress import WordPressServer
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ TOO_LONG = {
 }
 MAKE = (
     "make", "how glaciers move", "--duration", "10", "--voice", "espeak", "--preview", "--json",
-    "--review", "--approve-publish",
+    "--review", "--approve-publish", "--target", PLATFORM,
 )  # fmt: skip
 REGEN = ("regen", "--scene", "2", "--json")
 
@@ -72,7 +73,7 @@ def every_node() -> set[str]:
     return {name.split(":")[-1] for name in nodes if not name.split(":")[-1].startswith("__")}
 
 
-def _check(seen: dict) -> None:
+def _check(seen: dict, wordpress: WordPressServer) -> None:
     killed_at = {point.split(":", 1)[1] for point in seen["points"] if not point.startswith("posted:")}
     assert killed_at == every_node(), "every node is killed at"
     for node in every_node():
@@ -80,7 +81,9 @@ def _check(seen: dict) -> None:
     assert seen["restarted"] == [], "no finished node ran again"
     # The post was made once, before the kill that followed it, and never again.
     assert seen["post_before"] is not None and seen["post_after"] == seen["post_before"]
-    assert len(seen["publications"]) == 1
+    assert sorted(p["target"] for p in seen["publications"]) == ["gallery", PLATFORM]
+    # WordPress holds one post (and its video and poster) for the reference run and one for the killed one.
+    assert (wordpress.posts_created, wordpress.uploads) == (2, 4)
     video = seen["video"]
     assert (video.video_codec, video.audio_codec, video.fps) == ("h264", "aac", 30.0)
     assert abs(video.duration_s - 10) <= 10 * 0.15
@@ -93,10 +96,30 @@ def ollama():
         yield server
 
 
-def test_kill_at_every_boundary_with_sqlite(home, ollama):
-    _check(kill_at_every_boundary(home, {"OLLAMA_HOST": ollama.url}, MAKE, REGEN))
+@pytest.fixture
+def wordpress():
+    with WordPressServer() as server:
+        yield server
 
 
-def test_kill_at_every_boundary_with_redis(home, ollama, redis_url):
-    env = {"OLLAMA_HOST": ollama.url, "REDIS_URL": redis_url, "REELFORGE_LOCK_TTL_S": "1"}
-    _check(kill_at_every_boundary(home, env, MAKE, REGEN))
+def _platform(wordpress: WordPressServer) -> dict[str, str]:
+    return {
+        "WORDPRESS_URL": wordpress.url,
+        "WORDPRESS_USER": wordpress.user,
+        "WORDPRESS_APP_PASSWORD": wordpress.app_password,
+    }
+
+
+def test_kill_at_every_boundary_with_sqlite(home, ollama, wordpress):
+    env = {"OLLAMA_HOST": ollama.url, **_platform(wordpress)}
+    _check(kill_at_every_boundary(home, env, MAKE, REGEN), wordpress)
+
+
+def test_kill_at_every_boundary_with_redis(home, ollama, redis_url, wordpress):
+    env = {
+        "OLLAMA_HOST": ollama.url,
+        "REDIS_URL": redis_url,
+        "REELFORGE_LOCK_TTL_S": "1",
+        **_platform(wordpress),
+    }
+    _check(kill_at_every_boundary(home, env, MAKE, REGEN), wordpress)

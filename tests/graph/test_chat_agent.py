@@ -221,7 +221,10 @@ def test_a_setting_the_job_cannot_take_comes_back_to_the_model_naming_what_is_ac
             echo_tool("Again:"),
         ]
         items = _say(engine, "then just publish to WordPress")
-        assert _replies(items) == ["Again: error: unknown publish target 'wordpress'; choose one of gallery"]
+        assert _replies(items) == [
+            "Again: error: wordpress is not set up; "
+            "set WORDPRESS_URL, WORDPRESS_USER and WORDPRESS_APP_PASSWORD"
+        ]
     finally:
         _close(services, ops)
 

@@ -46,7 +46,7 @@ def test_daily_table_of_reelforge_toml(home):
     assert [item.slug for item in plan.items] == ["how-bees-dance", "beans"]
     assert (plan.items[0].duration_s, plan.items[0].voice, plan.items[0].preview) == (10, "espeak", True)
     # Relative paths mean the file's folder: cron starts the command somewhere else.
-    assert plan.items[1].sources == [str(home / "notes" / "coffee.md")]
+    assert plan.items[1].sources == [{"kind": "file", "ref": str(home / "notes" / "coffee.md")}]
 
 
 def test_reelforge_config_names_the_file(home, tmp_path, monkeypatch):
@@ -64,7 +64,10 @@ def test_plan_file_top_level_is_the_plan(home, tmp_path):
     plan = load_plan(home, plan_file)
     assert plan.time == "0 7 * * *"
     (item,) = plan.items
-    assert item.sources == [str(tmp_path / "plans" / "a.md"), "/abs/b.txt"]
+    assert item.sources == [
+        {"kind": "file", "ref": str(tmp_path / "plans" / "a.md")},
+        {"kind": "file", "ref": "/abs/b.txt"},
+    ]
     assert item.music == str(tmp_path / "plans" / "song.mp3")
 
 

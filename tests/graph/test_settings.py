@@ -87,3 +87,44 @@ def test_a_redis_password_is_a_secret_from_the_start(monkeypatch, home):
     monkeypatch.setenv("REDIS_URL", "redis://:hunter2-but-longer@db:6379/0")
     load_settings()
     assert redact("connecting with hunter2-but-longer") == "connecting with [redacted]"
+
+
+def test_platforms_come_from_their_tables_and_variables_and_their_secrets_never_show(monkeypatch, home):
+    monkeypatch.setenv("REELFORGE_HOME", str(home))
+    (home / "reelforge.toml").write_text(
+        '[sources]\nfeed_entries = 3\n[publish.wordpress]\nurl = "https://blog.example.com/"\nuser = "ed"\n'
+        '[publish.youtube]\nprivacy = "unlisted"\n'
+    )
+    monkeypatch.setenv("WORDPRESS_APP_PASSWORD", "abcd efgh ijkl mnop")
+    monkeypatch.setenv("AIRTABLE_API_KEY", "patSECRET.0123456789")
+    settings = load_settings()
+    assert settings.sources.feed_entries == 3
+    assert settings.publish.wordpress.url == "https://blog.example.com"
+    assert settings.publish.wordpress.user == "ed"
+    assert settings.publish.youtube.privacy == "unlisted"
+    assert settings.youtube_token == home / "youtube-token.json"
+    assert redact("pw abcd efgh ijkl mnop, key patSECRET.0123456789") == "pw [redacted], key [redacted]"
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        ({"WORDPRESS_URL": "blog.example.com"}, "WORDPRESS_URL: 'blog.example.com' is not an http(s) URL"),
+        ({"YOUTUBE_PRIVACY": "secret"}, "YOUTUBE_PRIVACY:"),
+        ({"REELFORGE_PRODUCT_API_URL": "https://api.example.com/p"}, "needs an {id} placeholder"),
+    ],
+)
+def test_a_bad_platform_setting_is_one_line_naming_it(monkeypatch, home, setup, needle):
+    monkeypatch.setenv("REELFORGE_HOME", str(home))
+    for name, value in setup.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(BadInput, match=None) as caught:
+        load_settings()
+    assert needle in str(caught.value)
+
+
+def test_an_unknown_publish_table_is_named(monkeypatch, home):
+    monkeypatch.setenv("REELFORGE_HOME", str(home))
+    (home / "reelforge.toml").write_text("[publish.tiktok]\nuser = 'x'\n")
+    with pytest.raises(BadInput, match=r"unknown table \[publish.tiktok\]"):
+        load_settings()

@@ -123,7 +123,7 @@ def test_dashboard_has_the_form_the_picker_the_runs_and_the_chat(made):
     assert status and "mode-offline" in (status[0]["class"] or "")
     assert page.find("div", id="status")[0]["hx-trigger"] == "every 3s"
     names = {a.get("name") for tag in ("input", "select", "textarea") for a in page.find(tag)}
-    fields = ("request", "duration_s", "aspect", "voice", "style", "sources", "targets", "gates", "preview")
+    fields = ("request", "duration_s", "aspect", "voice", "style", "sources", "dry_run", "gates", "preview")
     assert set(fields) <= names
     assert {"provider_text", "provider_image", "provider_speech"} <= names
     # The offline tier costs nothing: FREE; an OpenAI option names its tier and is not set up here.

@@ -54,10 +54,11 @@ def test_item_reads_toml_keys_and_becomes_the_same_job_as_make():
 
 def test_a_source_alone_names_the_topic_and_slug():
     item = DailyItem.model_validate({"source": "notes/Coffee_Notes.md"})
-    assert item.sources == ["notes/Coffee_Notes.md"]
+    assert item.sources == [{"kind": "file", "ref": "notes/Coffee_Notes.md"}]
     assert (item.topic, item.slug) == ("Coffee Notes", "coffee-notes")
     both = DailyItem.model_validate({"topic": "Coffee", "sources": ["a.md", "b.txt"], "slug": "beans"})
-    assert (both.topic, both.slug, both.sources) == ("Coffee", "beans", ["a.md", "b.txt"])
+    files = [{"kind": "file", "ref": "a.md"}, {"kind": "file", "ref": "b.txt"}]
+    assert (both.topic, both.slug, both.sources) == ("Coffee", "beans", files)
 
 
 def test_cron_is_normalised_and_any_valid_expression_passes():

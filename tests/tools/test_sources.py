@@ -162,13 +162,13 @@ def test_unreadable(tmp_path):
 
 
 def test_unreadable_even_as_root(tmp_path, monkeypatch):
-    import tools.sources
+    import tools.sources.files
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
     path = _write(tmp_path / "secret.txt", "Hidden text.")
-    monkeypatch.setattr(tools.sources, "open", refuse, raising=False)
+    monkeypatch.setattr(tools.sources.files, "open", refuse, raising=False)
     with pytest.raises(BadInput, match=r"cannot read .*secret.txt: permission denied"):
         read_source(path)
 

@@ -8,12 +8,13 @@ from tools.publish.gallery import (
     srt_to_vtt,
 )
 from tools.publish.once import PublicationIntents, idempotency_key, publish_once
-from tools.publish.publisher import Publisher, PublishItem
+from tools.publish.publisher import Publisher, PublishItem, PublishRefused
 
 __all__ = [
     "GalleryPublisher",
     "PublicationIntents",
     "PublishItem",
+    "PublishRefused",
     "Publisher",
     "idempotency_key",
     "list_gallery",

@@ -42,8 +42,20 @@ class PublicationIntents:
         return record if record.get("key") == key else None
 
     def begin(self, key: str, target: str) -> None:
-        """Record that a post is about to be made."""
-        write_text_atomic(self._path(key), json.dumps({"key": key, "target": target, "status": "started"}))
+        """Record that a post is about to be made (keeping what was noted for it)."""
+        record = {**(self.get(key) or {}), "key": key, "target": target, "status": "started"}
+        write_text_atomic(self._path(key), json.dumps(record, ensure_ascii=False))
+
+    def note(self, key: str, name: str, value: str | None) -> None:
+        """Keep `name` = `value` with a started intent (an upload session, a container id) for a resume."""
+        record = self.get(key) or {"key": key, "status": "started"}
+        record.setdefault("notes", {})[name] = value
+        write_text_atomic(self._path(key), json.dumps(record, ensure_ascii=False))
+
+    def noted(self, key: str, name: str) -> str | None:
+        """What `note` kept under `name` for this key, or None."""
+        value = ((self.get(key) or {}).get("notes") or {}).get(name)
+        return str(value) if value is not None else None
 
     def finish(self, key: str, target: str, publication: Publication) -> None:
         """Record the post's outcome."""

@@ -52,6 +52,14 @@ class RunIndexStore(Protocol):
         """Forget one run; a missing run is not an error."""
         ...
 
+    def record_publication(self, run_id: str, publication: dict[str, Any]) -> None:
+        """Record a publication (or its intent) under its idempotency key; the newest record wins."""
+        ...
+
+    def publications(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's publications and pending intents, oldest first."""
+        ...
+
     # Last, because inside the class body the name `list` would otherwise shadow the builtin.
     def list(self, limit: int = 50) -> list[RunRecord]:
         """Return the newest runs first."""

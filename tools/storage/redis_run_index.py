@@ -36,6 +36,26 @@ class RedisRunIndex:
     def _run_key(self, run_id: str) -> str:
         return f"{self.prefix}:run:{run_id}"
 
+    def _publications_key(self, run_id: str) -> str:
+        return f"{self.prefix}:run:{run_id}:publications"
+
+    def record_publication(self, run_id: str, publication: dict[str, Any]) -> None:
+        """Record a publication (or its intent) under its idempotency key; the newest record wins."""
+        key = str(publication.get("key") or f"{publication['target']}:{publication.get('id', '')}")
+        seq = int(self.client.incr(self._seq_key))
+        pipe = self.client.pipeline(transaction=True)
+        # The order hash keeps when each key was first recorded; the other hash holds its newest record.
+        pipe.hsetnx(f"{self._publications_key(run_id)}:order", key, seq)
+        pipe.hset(self._publications_key(run_id), key, json.dumps(publication))
+        pipe.execute()
+
+    def publications(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's publications and pending intents, in the order they were first recorded."""
+        records = cast("dict[Any, Any]", self.client.hgetall(self._publications_key(run_id)))
+        order = cast("dict[Any, Any]", self.client.hgetall(f"{self._publications_key(run_id)}:order"))
+        keys = sorted(records, key=lambda key: (int(order.get(key, 0)), _text(key)))
+        return [json.loads(_text(records[key])) for key in keys]
+
     def create(
         self,
         run_id: str,
@@ -116,7 +136,7 @@ class RedisRunIndex:
             if member is None:
                 return
             pipe.multi()
-            pipe.delete(key)
+            pipe.delete(key, self._publications_key(run_id), f"{self._publications_key(run_id)}:order")
             pipe.zrem(self._list_key, _text(member))
 
         self.client.transaction(write, key)

@@ -27,6 +27,16 @@ CREATE TABLE IF NOT EXISTS runs (
     gate       TEXT
 )
 """
+# Publications by idempotency key: the intent (pending) first, then its outcome in its place.
+_PUBLICATIONS = """
+CREATE TABLE IF NOT EXISTS publications (
+    run_id     TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    record     TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+)
+"""
 # Columns added since the first release, so an older index.sqlite keeps its runs.
 _ADDED_COLUMNS = {"place": "TEXT NOT NULL DEFAULT 'local'", "gate": "TEXT"}
 _COLUMNS = "run_id, thread_id, topic, status, created_at, updated_at, job, video, error, place, gate"
@@ -44,6 +54,7 @@ class RunIndex:
         self.path = path
         with self._connect() as conn:
             conn.execute(_SCHEMA)
+            conn.execute(_PUBLICATIONS)
             present = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
             for column, kind in _ADDED_COLUMNS.items():
                 if column not in present:
@@ -102,6 +113,26 @@ class RunIndex:
         """Forget one run; a missing run is not an error."""
         with self._connect() as conn:
             conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM publications WHERE run_id = ?", (run_id,))
+
+    def record_publication(self, run_id: str, publication: dict[str, Any]) -> None:
+        """Record a publication (or its intent) under its idempotency key; the newest record wins."""
+        key = str(publication.get("key") or f"{publication['target']}:{publication.get('id', '')}")
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO publications (run_id, key, record, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (run_id, key) "
+                "DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at",
+                (run_id, key, json.dumps(publication), _now()),
+            )
+
+    def publications(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's publications and pending intents, oldest first."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT record FROM publications WHERE run_id = ? ORDER BY rowid", (run_id,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
 
     def list(self, limit: int = 50) -> list[RunRecord]:
         """Return the newest runs first (a negative limit means all)."""

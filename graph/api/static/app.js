@@ -243,6 +243,7 @@
       const gates = fields.getAll("gates").map(String);
       if (gates.length) body.gates = gates;
       if (fields.get("preview")) body.preview = true;
+      if (fields.get("dry_run")) body.dry_run = true;
       const providers = {};
       for (const capability of ["text", "image", "speech"]) {
         const value = fields.get("provider_" + capability);

@@ -229,3 +229,21 @@ def test_an_index_from_before_gates_keeps_its_runs(tmp_path: Path):
     assert (record.status, record.place, record.gate) == ("stopped", "local", None)
     index.set_status("old", "waiting", gate="publish")
     assert index.get("old") == RunIndex(path).get("old")
+
+
+def test_publications_replace_their_intent_by_key_and_go_with_the_run(index: RunIndexStore):
+    index.create("r1", "make:r1", "topic", {})
+    index.record_publication("r1", {"target": "gallery", "id": "r1", "url": "file:///g", "published_at": "t"})
+    index.record_publication("r1", {"target": "youtube", "key": "r1:youtube:ab", "status": "pending"})
+    index.record_publication("r1", {"target": "wordpress", "key": "r1:wordpress:ab", "status": "pending"})
+    done = {"target": "youtube", "key": "r1:youtube:ab", "status": "published", "id": "v1"}
+    index.record_publication("r1", done)
+    found = index.publications("r1")
+    assert [(p["target"], p["status"] if "status" in p else "-") for p in found] == [
+        ("gallery", "-"),
+        ("youtube", "published"),
+        ("wordpress", "pending"),
+    ]
+    assert index.publications("other") == []
+    index.delete("r1")
+    assert index.publications("r1") == []
