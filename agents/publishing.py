@@ -305,7 +305,8 @@ def _post(task: TargetTask, context: Context) -> tuple[Publication, str]:
     item, metadata = publish_item(task, context), publish_metadata(task)
     publisher.check(item, metadata)
     key = idempotency_key(context.run_id, target, item.video_sha256)
-    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+    attempt = 1
+    while True:
         try:
             return publish_once(
                 publisher,
@@ -318,10 +319,12 @@ def _post(task: TargetTask, context: Context) -> tuple[Publication, str]:
         except BadInput:
             raise
         except Exception as exc:
-            if not is_transient(exc) or attempt == TRANSIENT_ATTEMPTS or context.stop.is_set():
+            # Retried here, not by a RetryPolicy: a target that stays down is that target's failure,
+            # recorded by publish_target, and must not fail the run or the other targets.
+            if not is_transient(exc) or attempt >= TRANSIENT_ATTEMPTS or context.stop.is_set():
                 raise
-            time.sleep(min(30.0, 2.0**attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
+        time.sleep(min(30.0, 2.0**attempt))
+        attempt += 1
 
 
 @tracked("publishing")

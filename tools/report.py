@@ -133,7 +133,17 @@ def render_report_markdown(data: Mapping[str, Any], run_dir: Path | None = None)
         out += ["## Publications", ""]
         for pub in publications:
             target, url = _plain(pub.get("target")) or "?", _plain(pub.get("url"))
+            status = _plain(pub.get("status")) or "published"
+            if status in ("failed", "dry-run", "pending"):
+                said = {"failed": "failed", "dry-run": "dry run, not posted", "pending": "not posted yet"}[
+                    status
+                ]
+                problem = _plain(pub.get("error"))
+                out.append(f"- **{_md(target)}:** {said}" + (f": {_md(problem)}" if problem else ""))
+                continue
             extras = [f"id `{_code(pub.get('id'))}`"] if _plain(pub.get("id")) else []
+            if status != "published":
+                extras.append(_md(status))
             if _plain(pub.get("published_at")):
                 extras.append(f"published {_md(_plain(pub.get('published_at')))}")
             where = f"<{_angle(url)}>" if _is_url(url) else _md(url)
@@ -173,8 +183,24 @@ def render_report_console(data: dict[str, Any]) -> RenderableType:
     writer_line = _writer_line(data)
     if writer_line:
         summary.add_row("script", Text(writer_line.removeprefix("The script came from the ")))
+    would: dict[str, Any] = {}
     for pub in (_dict(p) for p in _list(data.get("publications"))):
-        summary.add_row(_plain(pub.get("target")) or "published", Text(_plain(pub.get("url"))))
+        posted = _plain(pub.get("status")) or "published"
+        if posted == "failed":
+            said = Text(f"failed: {_plain(pub.get('error'))}", style="red")
+        elif posted == "dry-run":
+            would = _dict(pub.get("would_post")) or would
+            refused = f"; {_plain(pub.get('error'))}" if pub.get("error") else ""
+            said = Text(f"dry run, not posted{refused}", style="yellow" if refused else "")
+        else:
+            said = Text(_plain(pub.get("url")) + ("" if posted == "published" else f" ({posted})"))
+        summary.add_row(_plain(pub.get("target")) or "published", said)
+    if would:
+        # What a dry run would have posted, once: every platform gets the same words.
+        summary.add_row("post title", Text(_plain(would.get("title"))))
+        summary.add_row("post text", Text(_plain(would.get("description"))))
+        tags = [_plain(tag) for tag in _list(would.get("tags"))]
+        summary.add_row("post tags", Text(", ".join(tag for tag in tags if tag)))
     usage = _dict(data.get("usage"))
     if usage.get("calls"):
         calls, failed = as_number(usage.get("calls")) or 0, as_number(usage.get("failures")) or 0

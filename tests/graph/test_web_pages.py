@@ -194,6 +194,8 @@ def test_run_page_of_a_finished_run(made):
     assert set(done["report"]["tiers"]) == artifacts
     assert "offline:cards" in html and ">no<" in html
     assert "premium would be" in html
+    # Where it was published, with each target's status.
+    assert page.find("tr", **{"data-target": "gallery", "data-status": "published"})
     # The player's source serves the video with byte ranges.
     part = pages.call("GET", f"/videos/{run_id}", headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and len(part.content) == 100

@@ -175,3 +175,20 @@ def test_console_render_mentions_result_path(tmp_path: Path) -> None:
     assert "[bold]not markup[/bold]" in text
     assert "Stage timings" in text and "total" in text and "20.00" in text
     assert "piper:joe" in text and "offline writer" in text
+
+
+def test_each_publication_says_its_status_and_a_failure_its_reason(tmp_path: Path) -> None:
+    publications = [
+        {"target": "gallery", "id": "r", "url": "file:///g/index.html#r", "published_at": "t"},
+        {"target": "youtube", "id": "v1", "url": "https://www.youtube.com/watch?v=v1", "published_at": "t",
+         "status": "private"},
+        {"target": "wordpress", "id": "", "url": "", "published_at": "", "status": "failed",
+         "error": "WordPress refused the application password (401)"},
+    ]  # fmt: skip
+    markdown = render_report_markdown(sample(tmp_path, publications=publications))
+    assert "- **youtube:** <https://www.youtube.com/watch?v=v1> (id `v1`, private, published t)" in markdown
+    assert "- **wordpress:** failed: WordPress refused the application password (401)" in markdown
+    console = Console(width=100, record=True)
+    console.print(render_report_console(sample(tmp_path, publications=publications)))
+    text = console.export_text()
+    assert "failed: WordPress refused the application password (401)" in text
