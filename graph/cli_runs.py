@@ -121,9 +121,8 @@ def make(
         typer.Option(
             "--source",
             metavar="SOURCE",
-            help="Where facts come from; repeatable: a .txt/.md/.html file or folder, a web page, an RSS"
-            " or Atom feed, a .csv/.json product catalogue (makes a Top N video), airtable://BASE/TABLE,"
-            " or api:PRODUCT-ID. The kind follows from the shape.",
+            help="Where facts come from, repeatable: a file or folder, a web page, a feed, a .csv/.json"
+            " catalogue (a Top N video), airtable://BASE/TABLE or api:ID.",
         ),
     ] = None,
     target: Annotated[
@@ -193,7 +192,7 @@ def make(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Make a video about TOPIC and publish it to the local gallery."""
+    """Make a video about TOPIC and publish it to the local gallery and each --target."""
     with errors():
         from graph.preflight import validate_job
 
@@ -375,6 +374,30 @@ def regen(
                 run_id, scene, narration=narration, visual=visual, publish=publish, on_event=sink
             ),
             done,
+        )
+    _report(outcome, as_json)
+
+
+@app.command()
+def publish(
+    run_id: RunIdArgument,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            metavar="TARGET",
+            help="Also publish to youtube, wordpress, instagram or webhook; repeatable.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Publish a finished run's video where it is not yet: targets that failed, and new --target ones."""
+    with errors():
+        _run_id(run_id)
+        done = runs().finished_nodes(run_id)
+    with errors(run_id):
+        outcome = _drive(
+            as_json, lambda sink: runs().publish(run_id, list(target or []), on_event=sink), done
         )
     _report(outcome, as_json)
 

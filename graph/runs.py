@@ -32,13 +32,13 @@ from pydantic import ValidationError
 
 from graph.airtable_status import report_rows
 from graph.orchestrator import compile_orchestrator
-from graph.preflight import preflight
+from graph.preflight import check_targets, preflight, validate_job
 from graph.run_events import EventTranslator
 from graph.run_ids import new_run_id, thread_id_for
 from graph.run_views import closing_event, describe, waiting_of
 from graph.services import Services
 from graph.settings import Settings
-from state import Context, JobSpec, RunEvent, VoiceLibrary
+from state import Context, JobRequest, JobSpec, RunEvent, VoiceLibrary
 from state.events import EventDraft, draft
 from state.gates import GateAnswer
 from tools.errors import BadInput, CheckpointStoreDamaged, Interrupted, InvalidField, first_line
@@ -644,6 +644,35 @@ class RunService:
             run_id, {"regen": request, "republish": publish, "rejected": None}, "data_acquisition"
         )
 
+    async def publish(
+        self, run_id: str, targets: list[str] | None = None, *, on_event: EventSink = _ignore
+    ) -> RunOutcome:
+        """Publish a finished run's video again where it is not yet: to targets that failed, and to
+        `targets` the job did not name. Targets that have this video are never posted to twice."""
+        await self.fork_publish(run_id, targets or [])
+        return await self.execute(run_id, on_event=on_event)
+
+    async def fork_publish(self, run_id: str, targets: list[str]) -> None:
+        """Check a publish request and fork the run's thread for it (see `publish`); the caller executes."""
+        record = self.record(run_id)
+        if record.status != "done":
+            fix = (
+                "wait for it"
+                if record.status in ACTIVE
+                else f"finish it first with 'reelforge resume {run_id}'"
+            )
+            raise BadInput(f"run {run_id} is {record.status}, not done; {fix}, then publish it")
+        self._check_store(run_id)
+        values = (await self.state(run_id)).values
+        if not values.get("video"):
+            self._refuse_lost(record)
+        fields = {**JobRequest.from_job(values["job"]).model_dump(), "dry_run": False}
+        job = validate_job(**{**fields, "targets": [*values["job"]["targets"], *targets]})
+        check_targets(self.settings, job)
+        # As if VideoProduction had just finished: Publishing posts where this video is not yet, and the
+        # report is written again.
+        await self.fork(run_id, {"job": job, "rejected": None}, "video_production")
+
     # ---- reading ---------------------------------------------------------------------------------------
 
     async def state(self, run_id: str, *, subgraphs: bool = False) -> StateSnapshot:
@@ -873,6 +902,12 @@ class SyncRunService:
                 run_id, scene, narration=narration, visual=visual, publish=publish, on_event=on_event
             )
         )
+
+    def publish(
+        self, run_id: str, targets: list[str] | None = None, *, on_event: EventSink = _ignore
+    ) -> RunOutcome:
+        """See RunService.publish."""
+        return _block(self.service.publish(run_id, targets, on_event=on_event))
 
     def state(self, run_id: str, *, subgraphs: bool = False) -> StateSnapshot:
         """See RunService.state."""

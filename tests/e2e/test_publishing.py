@@ -180,3 +180,27 @@ def test_a_target_that_is_not_set_up_is_refused_before_anything_runs(home: Path)
     assert result.code == 2
     assert "WORDPRESS_URL" in result.stderr
     assert not (home / "runs").exists() or not any((home / "runs").iterdir())
+
+
+def test_a_failed_target_is_published_later_and_no_other_target_again(home: Path, platforms: Platforms):
+    made = platforms.make(home, "later", WORDPRESS_APP_PASSWORD="wrong password here")
+    assert made.code == 0, made.stderr
+    assert platforms.wordpress.posts_created == 0
+    again = run_cli(home, "publish", "later", "--json", **platforms.env)
+    assert again.code == 0, again.stderr
+    assert platforms.counts() == ONCE
+    assert _publications(home, "later", platforms.env)["wordpress"]["status"] == "draft"
+
+
+def test_a_finished_run_goes_to_a_new_target_and_a_running_one_is_refused(home: Path, platforms: Platforms):
+    made = run_cli(home, *MAKE, "--run-id", "new", **platforms.env)
+    assert made.code == 0, made.stderr
+    again = run_cli(home, "publish", "new", "--target", "wordpress", "--json", **platforms.env)
+    assert again.code == 0, again.stderr
+    assert (platforms.wordpress.posts_created, platforms.youtube.uploads) == (1, 0)
+    assert set(_publications(home, "new", platforms.env)) == {"gallery", "wordpress"}
+    waiting = run_cli(home, *MAKE, "--run-id", "gated", "--review", **platforms.env)
+    assert waiting.code == 0, waiting.stderr
+    refused = run_cli(home, "publish", "gated", **platforms.env)
+    assert refused.code == 2
+    assert "run gated is waiting, not done" in refused.stderr

@@ -87,14 +87,16 @@ run_schema = schemathesis.openapi.from_asgi("/openapi.json", APP).include(_reads
 run_schema.config.update(parameters={"run_id": FINISHED})
 
 
-@pytest.fixture(scope="module", autouse=True)
+# Session-scoped, not module-scoped: with xdist's worksteal a worker can finish this module's tests, tear its
+# module fixtures down, and then take more of them; the home made at import must outlive that.
+@pytest.fixture(scope="session", autouse=True)
 def _remove_the_home() -> Iterator[None]:
     yield
     SERVICES.close()
     shutil.rmtree(HOME.parent, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def finished() -> str:
     """A real run (preview, 10 s, espeak) made to the end through the run service."""
     runs = SyncRunService(SERVICES, owner="test")
