@@ -14,12 +14,11 @@ from state import Context, DataIn, DataOut, DataState, Fact
 from state.sources import Product, as_source
 from tools.errors import is_transient
 from tools.research import ResearchUnavailable, WikiPage, language_note
+from tools.sources.airtable import IN_PROGRESS
 from tools.sources.airtable_runs import remember_rows
 
 # Facts kept from each source; the writer picks among them.
 FACTS_PER_SOURCE = 40
-# The Airtable status of a row a run has taken.
-IN_PROGRESS = "in progress"
 
 # What a person can do when the script can only be an outline.
 OUTLINE_FIX = "for a real one, start Ollama, set an API key, or pass --source FILE"

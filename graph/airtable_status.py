@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tools.sources.airtable import AirtableRows
-
 from graph.settings import Settings
 from tools.errors import first_line
 from tools.secrets import redact
+from tools.sources.airtable import FAILED, PUBLISHED, AirtableRows
 from tools.sources.airtable_runs import taken_rows
 
-PUBLISHED = "published"
-FAILED = "failed"
 # Publication statuses that mean the video is out there (or will be, at its scheduled time).
 _OUT = frozenset({"published", "scheduled", "private", "draft", "delivered"})
 

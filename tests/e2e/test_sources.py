@@ -5,6 +5,7 @@ and a feed give the script its facts with citations, and Airtable rows move read
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -152,57 +153,53 @@ def test_a_private_address_is_refused_unless_allowed(home: Path):
     assert "REELFORGE_ALLOW_PRIVATE_SOURCES" in result.stderr
 
 
-def test_airtable_rows_go_ready_then_in_progress_then_published(home: Path):
-    with AirtableServer() as airtable:
-        env = {"AIRTABLE_API_KEY": TOKEN, "AIRTABLE_URL": airtable.url}
-        ref = f"airtable://{BASE}/Products"
-        waiting = run_cli(
-            home,
-            "make",
-            "coffee gear",
-            "--source",
-            ref,
-            "--duration",
-            "30",
-            "--run-id",
-            "rows",
-            "--approve-publish",
-            *MAKE,
-            **env,
-        )
-        assert waiting.code == 0, waiting.stderr
-        taken = ["recAEROPRESS00001", "recKETTLE00000002", "recSCALE000000004"]
-        assert [airtable.status(record) for record in taken] == ["in progress"] * 3
-        assert airtable.status("recGRINDER0000003") == "published"  # not ready: left alone
-        assert airtable.status("recDRAFT000000005") is None
-        approved = run_cli(home, "approve", "rows", "--json", **env)
-        assert approved.code == 0, approved.stderr
-        for record in taken:
-            assert airtable.status(record) == "published"
-            assert "rows" in airtable.status(record, "Video URL")
+@pytest.fixture
+def airtable() -> Iterator[AirtableServer]:
+    with AirtableServer() as server:
+        yield server
 
 
-def test_an_airtable_run_that_fails_writes_the_error_back(home: Path):
-    with AirtableServer() as airtable:
-        env = {"AIRTABLE_API_KEY": TOKEN, "AIRTABLE_URL": airtable.url}
-        ref = f"airtable://{BASE}/Products"
-        waiting = run_cli(
-            home,
-            "make",
-            "coffee gear",
-            "--source",
-            ref,
-            "--duration",
-            "30",
-            "--run-id",
-            "nope",
-            "--review",
-            *MAKE,
-            **env,
-        )
-        assert waiting.code == 0, waiting.stderr
-        assert airtable.status("recSCALE000000004") == "in progress"
-        rejected = run_cli(home, "reject", "nope", "--reason", "wrong products", "--json", **env)
-        assert rejected.code == 0, rejected.stderr
-        assert airtable.status("recSCALE000000004") == "failed"
-        assert "wrong products" in airtable.status("recSCALE000000004", "Error")
+def _rows_run(home: Path, airtable: AirtableServer, run_id: str, gate: str) -> dict[str, str]:
+    """Start a video of the table's ready rows that stops at `gate`; the environment to answer it with."""
+    env = {"AIRTABLE_API_KEY": TOKEN, "AIRTABLE_URL": airtable.url}
+    ref = f"airtable://{BASE}/Products"
+    made = run_cli(
+        home,
+        "make",
+        "coffee gear",
+        "--source",
+        ref,
+        "--duration",
+        "30",
+        "--run-id",
+        run_id,
+        gate,
+        *MAKE,
+        **env,
+    )
+    assert made.code == 0, made.stderr
+    return env
+
+
+TAKEN = ["recAEROPRESS00001", "recKETTLE00000002", "recSCALE000000004"]
+
+
+def test_airtable_rows_go_ready_then_in_progress_then_published(home: Path, airtable: AirtableServer):
+    env = _rows_run(home, airtable, "rows", "--approve-publish")
+    assert [airtable.status(record) for record in TAKEN] == ["in progress"] * 3
+    assert airtable.status("recGRINDER0000003") == "published"  # not ready: left alone
+    assert airtable.status("recDRAFT000000005") is None
+    approved = run_cli(home, "approve", "rows", "--json", **env)
+    assert approved.code == 0, approved.stderr
+    for record in TAKEN:
+        assert airtable.status(record) == "published"
+        assert "rows" in airtable.status(record, "Video URL")
+
+
+def test_an_airtable_run_that_fails_writes_the_error_back(home: Path, airtable: AirtableServer):
+    env = _rows_run(home, airtable, "nope", "--review")
+    assert airtable.status("recSCALE000000004") == "in progress"
+    rejected = run_cli(home, "reject", "nope", "--reason", "wrong products", "--json", **env)
+    assert rejected.code == 0, rejected.stderr
+    assert airtable.status("recSCALE000000004") == "failed"
+    assert "wrong products" in airtable.status("recSCALE000000004", "Error")
