@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from tools.errors import InvalidField
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of progress.")]
+TargetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        metavar="TARGET",
+        help="Also publish to youtube, wordpress, instagram or webhook; repeatable. The local gallery always"
+        " gets the video.",
+    ),
+]
 RunIdArgument = Annotated[str, typer.Argument(help="The run (see 'reelforge runs').")]
 
 
@@ -125,15 +134,7 @@ def make(
             " catalogue (a Top N video), airtable://BASE/TABLE or api:ID.",
         ),
     ] = None,
-    target: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--target",
-            metavar="TARGET",
-            help="Also publish to youtube, wordpress, instagram or webhook; repeatable. The local"
-            " gallery always gets the video.",
-        ),
-    ] = None,
+    target: TargetOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Make the video, then show what would be posted; post nothing."),
@@ -381,14 +382,7 @@ def regen(
 @app.command()
 def publish(
     run_id: RunIdArgument,
-    target: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--target",
-            metavar="TARGET",
-            help="Also publish to youtube, wordpress, instagram or webhook; repeatable.",
-        ),
-    ] = None,
+    target: TargetOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Publish a finished run's video where it is not yet: targets that failed, and new --target ones."""
