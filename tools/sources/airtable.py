@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
 
 def parse_ref(ref: str) -> tuple[str, str]:
-    """(base id, table name or id) from "airtable://appXXXXXXXXXXXXXX/Products"; BadInput otherwise."""
+    """(base id, table name or id) from "airtable://appN4hGe7bQk2sT9v/Products"; BadInput otherwise."""
     text = ref.strip()
-    example = "airtable://appXXXXXXXXXXXXXX/Products"
+    example = "airtable://appN4hGe7bQk2sT9v/Products"
     if not text.lower().startswith(AIRTABLE_PREFIX):
         raise BadInput(f"{text!r} is not an Airtable address; write it like {example}")
     parts = text[len(AIRTABLE_PREFIX) :].strip("/").split("/")

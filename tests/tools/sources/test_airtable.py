@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.servers.airtable import BASE, CREATED, TOKEN, AirtableServer, Table, attachment, default_products
@@ -12,12 +10,6 @@ from tools.errors import BadInput, ServiceUnavailable, is_transient
 from tools.sources import FAILED, IN_PROGRESS, PUBLISHED, AirtableRows, parse_ref
 
 REF = f"airtable://{BASE}/Products"
-
-
-@pytest.fixture
-def airtable() -> Iterator[AirtableServer]:
-    with AirtableServer() as server:
-        yield server
 
 
 @pytest.fixture

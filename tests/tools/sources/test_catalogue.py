@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image
 
-from tests.servers.web_pages import WebPagesServer, image_bytes
+from tests.servers.web_pages import image_bytes
 from tools.errors import BadInput
 from tools.sources import (
     MAX_PRODUCTS,
@@ -22,18 +20,6 @@ from tools.sources import (
     read_catalogue,
 )
 from tools.sources.catalogue import parse_features
-
-
-@pytest.fixture
-def site() -> Iterator[WebPagesServer]:
-    with WebPagesServer() as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
 
 
 def _write(path: Path, text: str | bytes) -> Path:

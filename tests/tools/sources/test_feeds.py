@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.servers.web_pages import BILLION_LAUGHS, EMPTY_RSS, WebPagesServer
+from tests.servers.web_pages import BILLION_LAUGHS, EMPTY_RSS
 from tools.errors import BadInput, ServiceUnavailable
 from tools.sources import feed_facts, fetch_feed, parse_feed
-
-
-@pytest.fixture
-def site() -> Iterator[WebPagesServer]:
-    with WebPagesServer() as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
 
 
 def test_rss_entries_come_newest_first_with_plain_summaries(site, http):

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from tests.servers.harness import Response, refused_url
-from tests.servers.web_pages import WebPagesServer
 from tools.addresses import check_public_url
 from tools.errors import BadInput, InvalidField, ServiceUnavailable, is_transient
 from tools.sources import fetch_page, page_facts
-
-
-@pytest.fixture
-def site() -> Iterator[WebPagesServer]:
-    with WebPagesServer() as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
 
 
 def test_an_article_is_its_main_text_with_title_author_and_date(site, http):

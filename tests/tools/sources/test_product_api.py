@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
-import httpx
 import pytest
 from PIL import Image
 
 from tests.servers.harness import refused_url
-from tests.servers.web_pages import API_KEY, WebPagesServer
+from tests.servers.web_pages import API_KEY
 from tools.errors import BadInput, ServiceUnavailable, is_transient
 from tools.sources import ProductApi
 
 TEMPLATE = "/amazon/product?api_key={key}&asin={id}&domain=com"
-
-
-@pytest.fixture
-def site() -> Iterator[WebPagesServer]:
-    with WebPagesServer() as server:
-        yield server
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
 
 
 @pytest.fixture

@@ -10,24 +10,12 @@ import httpx
 import pytest
 
 from state.sources import SOURCE_KINDS, Product
-from tests.servers.airtable import BASE, TOKEN, AirtableServer
-from tests.servers.web_pages import API_KEY, EMPTY_RSS, WebPagesServer, image_bytes
+from tests.servers.airtable import BASE, TOKEN
+from tests.servers.web_pages import API_KEY, EMPTY_RSS, image_bytes
 from tools.errors import BadInput, InvalidField
 from tools.sources import READERS, AirtableRows, ProductApi, SourceReaders, format_price, product_fact
 
 SENTENCE = "The espresso machine was patented in Turin by Angelo Moriondo in the year 1884."
-
-
-@pytest.fixture
-def site() -> Iterator[WebPagesServer]:
-    with WebPagesServer() as server:
-        yield server
-
-
-@pytest.fixture
-def airtable() -> Iterator[AirtableServer]:
-    with AirtableServer() as server:
-        yield server
 
 
 @pytest.fixture
