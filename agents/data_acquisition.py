@@ -8,13 +8,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
-from agents.source_readers import airtable_rows, open_readers
+from agents.source_readers import open_readers
 from agents.tracking import tracked
 from state import Context, DataIn, DataOut, DataState, Fact
 from state.sources import Product, as_source
 from tools.errors import is_transient
 from tools.research import ResearchUnavailable, WikiPage, language_note
-from tools.sources.airtable import IN_PROGRESS
+from tools.sources.airtable import IN_PROGRESS, airtable_rows
 from tools.sources.airtable_runs import remember_rows
 
 # Facts kept from each source; the writer picks among them.
@@ -27,7 +27,7 @@ OUTLINE_FIX = "for a real one, start Ollama, set an API key, or pass --source FI
 def _take_rows(runtime: Runtime[Context], ref: str, products: list[Product]) -> None:
     """Mark the Airtable rows this run took "in progress", after remembering them for the run's end."""
     records = [product["record"] for product in products if "record" in product]
-    rows = airtable_rows(runtime.context)
+    rows = airtable_rows(runtime.context.sources)
     if not records or rows is None:
         return
     remember_rows(runtime.context.run_dir, ref, records)

@@ -6,25 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-from tools.sources.airtable import AirtableRows
-from tools.sources.product_api import ProductApi
-from tools.sources.readers import SourceReaders
 
 from state import Context
+from tools.sources.airtable import airtable_rows
+from tools.sources.product_api import ProductApi
+from tools.sources.readers import SourceReaders
 from tools.web import USER_AGENT
-
-
-def airtable_rows(context: Context) -> AirtableRows | None:
-    """Airtable through its official client, when AIRTABLE_API_KEY is set."""
-    settings = context.sources
-    if settings.airtable_api_key is None:
-        return None
-    return AirtableRows(
-        settings.airtable_api_key.get_secret_value(),
-        settings.airtable_url,
-        status_field=settings.airtable_status_field,
-        timeout_s=settings.timeout_s,
-    )
 
 
 @contextmanager
@@ -40,7 +27,7 @@ def open_readers(context: Context) -> Iterator[SourceReaders]:
             api = ProductApi(settings.product_api_url, key, http=http)
         yield SourceReaders(
             http=http,
-            airtable=airtable_rows(context),
+            airtable=airtable_rows(context.sources),
             product_api=api,
             allow_private=context.allow_private_sources,
             max_bytes=settings.max_bytes,

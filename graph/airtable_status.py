@@ -8,7 +8,7 @@ from typing import Any
 from graph.settings import Settings
 from tools.errors import first_line
 from tools.secrets import redact
-from tools.sources.airtable import FAILED, PUBLISHED, AirtableRows
+from tools.sources.airtable import FAILED, PUBLISHED, airtable_rows
 from tools.sources.airtable_runs import taken_rows
 
 # Publication statuses that mean the video is out there (or will be, at its scheduled time).
@@ -42,15 +42,9 @@ def report_rows(
     """Write the outcome to every row the run took; a problem doing so is returned as a warning, never
     raised, because the run's own outcome stands either way."""
     rows = taken_rows(run_dir)
-    key = settings.sources.airtable_api_key
-    if not rows or key is None:
+    client = airtable_rows(settings.sources) if rows else None
+    if client is None:
         return None
-    client = AirtableRows(
-        key.get_secret_value(),
-        settings.sources.airtable_url,
-        status_field=settings.sources.airtable_status_field,
-        timeout_s=settings.sources.timeout_s,
-    )
     row_status, url, problem = outcome_of(status, values, error)
     try:
         for ref, records in rows.items():

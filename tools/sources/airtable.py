@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote
 
+from state.outlets import SourceSettings
 from state.sources import AIRTABLE_PREFIX, Product
 from tools.errors import BadInput, ServiceUnavailable
 from tools.secrets import redact
@@ -165,6 +166,18 @@ class AirtableRows:
             raise ServiceUnavailable(
                 f"cannot reach Airtable ({reason}); check AIRTABLE_URL or try again later"
             ) from None
+
+
+def airtable_rows(settings: SourceSettings) -> AirtableRows | None:
+    """Airtable as the settings configure it; None when no AIRTABLE_API_KEY is set."""
+    if settings.airtable_api_key is None:
+        return None
+    return AirtableRows(
+        settings.airtable_api_key.get_secret_value(),
+        settings.airtable_url,
+        status_field=settings.airtable_status_field,
+        timeout_s=settings.timeout_s,
+    )
 
 
 def _http_error(
