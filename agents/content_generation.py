@@ -12,7 +12,9 @@ from langgraph.types import RetryPolicy, Send, interrupt
 
 from agents.scene_files import degradations, scene_task, scene_tasks, scene_update
 from agents.tracking import tracked
+from agents.video_files import MIN_GAP_S
 from prompts import REVISE_SCRIPT, SCRIPT_SYSTEM, TOP_LIST_SCRIPT, WRITE_SCRIPT
+from prompts.script import budget_lines
 from state import (
     ContentIn,
     ContentOut,
@@ -29,12 +31,21 @@ from state.model_calls import Routed, TextRequest
 from state.script_draft import ScriptDraft
 from state.sources import Product
 from tools.errors import ReelforgeError, is_transient
-from tools.speech import WORDS_PER_SECOND
+from tools.speech import SENTENCE_PAUSE_WORDS, WORDS_PER_SECOND
 from tools.text.offline_writer import revise_script as repair_script
 from tools.text.offline_writer import write_script as write_offline_script
 from tools.text.outline_phrases import MAX_SCENES, MIN_SCENES
+from tools.text.quality import (
+    SPEECH_FIT,
+    Pace,
+    count_words,
+    planned_scene_count,
+    problem_code,
+    scene_budgets,
+    word_limits,
+)
 from tools.text.quality import check_script as check_script_rules
-from tools.text.quality import problem_code, word_limits
+from tools.text.script_fitting import fit_script, fitting_note
 from tools.text.top_list import MAX_PRODUCTS as MAX_TOP_PRODUCTS
 from tools.text.top_list import (
     products_block,
@@ -61,6 +72,11 @@ def planning_rate(voice: str, duration_s: int) -> float:
     """Words per second to plan a `duration_s` script for `voice`, leaving room for pauses."""
     margin = min(0.9, max(0.75, 1 - PAUSE_ALLOWANCE_S / duration_s))
     return WORDS_PER_SECOND[voice] * margin
+
+
+def voice_pace(voice: str) -> Pace:
+    """How `voice` speaks and the timeline spaces its scenes, for estimating how long a script lasts."""
+    return Pace(WORDS_PER_SECOND[voice], SENTENCE_PAUSE_WORDS[voice], MIN_GAP_S)
 
 
 def _script_request(job: JobSpec, prompt: str, offline: Callable[[], Script]) -> TextRequest:
@@ -101,10 +117,12 @@ def _top_list_request(job: JobSpec, products: list[Product], rate: float) -> Tex
     """A "Top N" script over the products that fit the length, best first; the offline writer counts
     them down too."""
     shown = products_that_fit(products, job["duration_s"], rate, job["topic"])
+    max_words = word_limits(job["duration_s"], rate)[1]
     prompt = TOP_LIST_SCRIPT.render(
         topic=job["topic"],
         duration_s=job["duration_s"],
-        max_words=word_limits(job["duration_s"], rate)[1],
+        max_words=max_words,
+        budgets=budget_lines(scene_budgets(max_words, len(shown))),
         products=products_block(shown),
     )
     return _script_request(
@@ -139,12 +157,14 @@ def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
     if products := rank_products(state.get("products", [])):
         request = _top_list_request(job, products, rate)
     else:
+        max_words = word_limits(job["duration_s"], rate)[1]
+        count = planned_scene_count(job["duration_s"])
         prompt = WRITE_SCRIPT.render(
             topic=job["topic"],
             duration_s=job["duration_s"],
-            max_words=word_limits(job["duration_s"], rate)[1],
-            min_scenes=MIN_SCENES,
-            max_scenes=MAX_SCENES,
+            max_words=max_words,
+            scene_count=count,
+            budgets=budget_lines(scene_budgets(max_words, count)),
             facts=_facts_block(facts),
         )
         request = _script_request(
@@ -170,30 +190,58 @@ def write_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, An
     return update
 
 
+def _too_long(problems: list[str]) -> bool:
+    return any(problem_code(problem) == "too_many_words" for problem in problems)
+
+
 @tracked("content_generation")
 def check_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Run the rule quality gate; when revisions are spent, keep the script and say what is wrong.
+    """Run the rule quality gate; fit a script still too long; when revisions are spent, keep the script
+    and say what is wrong.
 
-    A person's edit that fails goes back to them at the script gate (route_after_check_script) instead.
+    The length is a contract: a draft over its word budget is revised once with the exact budgets, and a
+    script over budget after any revision (or with no revision left) is fitted deterministically, its
+    least important sentences and scenes dropped and named in the warnings. Other problems still get
+    every revision. A person's edit that fails goes back to them at the script gate
+    (route_after_check_script) instead, never fitted.
     """
     job = state["job"]
-    report = check_script_rules(
-        state["script"],
-        job["duration_s"],
-        planning_rate(job["voice"], job["duration_s"]),
-        *scene_limits(state),
-    )
+    rate = planning_rate(job["voice"], job["duration_s"])
+    limits = scene_limits(state)
+    script = state["script"]
+    pace = voice_pace(job["voice"])
+    report = check_script_rules(script, job["duration_s"], rate, *limits, pace=pace, lang=job["lang"])
     update: dict[str, Any] = {"quality": report}
     review = state.get("review")
     edited = review is not None and review["edited"]
-    if not report["passed"] and not edited and state.get("revisions", 0) >= runtime.context.max_revisions:
-        summary = (
-            f"the script still fails the quality gate after {state.get('revisions', 0)} revisions: "
-            + "; ".join(report["problems"])
+    revisions = state.get("revisions", 0)
+    # Every revision prompt states the scene budgets, so after one a script too long is fitted, not sent
+    # back again; so is a draft when no revision may be made.
+    length_revised = revisions > 0 or revisions >= runtime.context.max_revisions
+    if _too_long(report["problems"]) and not edited and length_revised:
+        max_words = word_limits(job["duration_s"], rate)[1]
+        fitted = fit_script(
+            script,
+            max_words,
+            min_scenes=limits[0],
+            lang=job["lang"],
+            pace=pace,
+            max_seconds=job["duration_s"] * SPEECH_FIT,
+        )
+        report = check_script_rules(
+            fitted.script, job["duration_s"], rate, *limits, pace=pace, lang=job["lang"]
+        )
+        note = fitting_note(fitted, job["duration_s"])
+        # A model that writes too much again after another revision is fitted the same way: say it once.
+        said = note in state.get("warnings", [])
+        update = {"script": fitted.script, "quality": report, "warnings": [] if said else [note]}
+    if not report["passed"] and not edited and revisions >= runtime.context.max_revisions:
+        summary = f"the script still fails the quality gate after {revisions} revisions: " + "; ".join(
+            report["problems"]
         )
         if any(problem_code(problem) in UNRENDERABLE for problem in report["problems"]):
             raise ScriptRejected(f"{summary}; edit the script or the sources and run again")
-        update["warnings"] = [summary]
+        update["warnings"] = [*update.get("warnings", []), summary]
     return update
 
 
@@ -204,10 +252,19 @@ def revise_script(state: ContentState, runtime: Runtime[Context]) -> dict[str, A
     facts = state.get("facts", [])
     rate = planning_rate(job["voice"], job["duration_s"])
     problems = state["quality"]["problems"]
+    max_words = word_limits(job["duration_s"], rate)[1]
+    scenes = state["script"]["scenes"]
+    # The budgets are for as many scenes as the script may have: a script short of scenes gets the
+    # budgets of the fewest it may have, not of the ones it has.
+    lowest, highest = scene_limits(state)
     prompt = REVISE_SCRIPT.render(
         duration_s=job["duration_s"],
-        max_words=word_limits(job["duration_s"], rate)[1],
+        max_words=max_words,
         problems="\n".join(f"- {problem}" for problem in problems),
+        budgets=budget_lines(
+            scene_budgets(max_words, min(max(len(scenes), lowest), highest)),
+            [count_words(scene["narration"]) for scene in scenes],
+        ),
         script=json.dumps(state["script"], ensure_ascii=False),
     )
     products = rank_products(state.get("products", []))

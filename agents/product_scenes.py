@@ -33,10 +33,11 @@ def scene_product(products: list[Product], sources: list[str], on_screen_text: s
 
 
 def product_picture(
-    task: SceneTask, runtime: Runtime[Context], path: Path
+    task: SceneTask, runtime: Runtime[Context], path: Path, overlay: Path
 ) -> tuple[dict[str, Any] | None, Degradation | None]:
-    """The scene's product picture at `path`, or (None, why) when it cannot be had: the scene then gets
-    the picture any scene would, and the run says which product's picture was missing and why."""
+    """The scene's product picture at `path` and its text layer (the header and the product's heading) at
+    `overlay`, or (None, why) when it cannot be had: the scene then gets the picture any scene would, and
+    the run says which product's picture was missing and why."""
     product = task.get("product")
     if product is None or not product.get("image"):
         return None, None
@@ -62,9 +63,12 @@ def product_picture(
             job["width"],
             job["height"],
             path,
+            overlay_path=overlay,
             style=job["style"],
             heading=scene["on_screen_text"],
             index=scene["index"],
+            title=task["title"],
+            count=task["scene_count"],
         )
     except (BadInput, ServiceUnavailable) as exc:
         reason = f"the picture of {product['name']} could not be used ({first_line(exc)})"
@@ -76,4 +80,4 @@ def product_picture(
             reason=reason,
         )
     tier = "free" if ref.lower().startswith(("http://", "https://")) else "offline"
-    return dict(make_artifact(path, tier, "catalogue")), None
+    return {**make_artifact(path, tier, "catalogue"), "overlay": str(overlay)}, None

@@ -42,7 +42,9 @@ from tools.files import (
     write_text_atomic,
 )
 from tools.images.cards import plan_pictograms, render_card
-from tools.speech import spread_sentences
+from tools.images.header_layer import render_header_layer
+from tools.images.text_layers import layer_problem
+from tools.speech import time_words
 
 # A remade narration this much longer or shorter than the first take moves the timeline.
 RETIME_TOLERANCE_S = 0.05
@@ -119,11 +121,36 @@ def _take(task: SceneTask) -> tuple[int, ...]:
     return (variant,) if variant else ()
 
 
+def overlay_problem(image: Mapping[str, Any], width: int, height: int) -> str | None:
+    """What is wrong with a scene picture's text layer, or None when it reads whole or there is none (a
+    picture made before text layers existed has none, and needs none)."""
+    overlay = image.get("overlay")
+    return None if overlay is None else layer_problem(Path(overlay), width, height)
+
+
+def _header_layer(task: SceneTask, path: Path) -> Path:
+    """The text layer of a photograph's or a clip's scene: the video's header over its scrim."""
+    job = task["job"]
+    return render_header_layer(
+        title=task["title"],
+        index=task["scene"]["index"],
+        count=task["scene_count"],
+        width=job["width"],
+        height=job["height"],
+        out_path=path,
+    )
+
+
 def scene_image(
     task: SceneTask, runtime: Runtime[Context]
 ) -> tuple[dict[str, Any], Routed | None, list[Degradation]]:
-    """The scene's picture: the file an earlier attempt made if it is intact, else a new one; with the
-    degradation of a product picture that could not be used."""
+    """The scene's picture and its text layer: the files an earlier attempt made if they are intact, else
+    new ones; with the degradation of a product picture that could not be used.
+
+    The text layer (`overlay`) is `text-NN-<key>.png` beside `scene-NN-<key>.png`. When only it is damaged,
+    it is drawn again: a card's with its card, a photograph's or a clip's (the header alone) without asking
+    its provider again; a product's with its picture, fetched again from the catalogue.
+    """
     job, scene = task["job"], task["scene"]
     width, height = job["width"], job["height"]
     kind = "data" if any(ch.isdigit() for ch in scene["on_screen_text"]) else "scene"
@@ -132,7 +159,7 @@ def scene_image(
     # "auto" keeps the key it always had, so runs made before --visuals existed reuse their pictures.
     asked = () if visuals == "auto" else (visuals,)
     key = content_key(
-        "image-v3",
+        "image-v4",
         task["title"],
         scene,
         task["scene_count"],
@@ -145,19 +172,11 @@ def scene_image(
         task.get("pictogram", ""),
         *((task["product"].get("image") or "",) if "product" in task else ()),
     )
-    path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.png"
+    folder = runtime.context.run_dir / "scenes"
+    path = folder / f"scene-{scene['index']:02d}-{key}.png"
+    # Not "scene-NN-…": what looks for a scene's picture by that name finds the picture alone.
+    overlay = folder / f"text-{scene['index']:02d}-{key}.png"
     sidecar = path.with_suffix(".json")
-    if (saved := _saved(sidecar)) is not None:
-        return saved, None, []
-    if variant == 0:
-        # A product's own picture comes first; a regenerated take asks the providers for another one.
-        pictured, missing = product_picture(task, runtime, path)
-        if pictured is not None:
-            write_text_atomic(sidecar, json.dumps(pictured))
-            return pictured, None, []
-        notes = [missing] if missing is not None else []
-    else:
-        notes = []
 
     def card() -> bytes:
         render_card(
@@ -170,12 +189,36 @@ def scene_image(
             width=width,
             height=height,
             out_path=path,
+            overlay_path=overlay,
             kind=kind,
             take=variant,
             visual=scene["visual"],
             pictogram=task.get("pictogram", ""),
         )
         return path.read_bytes()
+
+    if (saved := _saved(sidecar)) is not None:
+        if overlay_problem(saved, width, height) is None:
+            return saved, None, []
+        if saved["provider"] != "catalogue":
+            # Only the text layer is damaged: draw it again, never asking a provider for the picture again
+            # (a product's layer is drawn with its picture, fetched again below).
+            if saved["provider"] == "cards":
+                card()  # the same words draw the same background, byte for byte
+                saved = {**saved, **make_artifact(path, saved["tier"], "cards")}
+            else:
+                _header_layer(task, overlay)
+            write_text_atomic(sidecar, json.dumps(saved))
+            return saved, None, []
+    if variant == 0:
+        # A product's own picture comes first; a regenerated take asks the providers for another one.
+        pictured, missing = product_picture(task, runtime, path, overlay)
+        if pictured is not None:
+            write_text_atomic(sidecar, json.dumps(pictured))
+            return pictured, None, []
+        notes = [missing] if missing is not None else []
+    else:
+        notes = []
 
     prompt = SCENE_IMAGE.render(
         visual=scene["visual"] or scene["on_screen_text"],
@@ -206,9 +249,12 @@ def scene_image(
         path = path.with_suffix(".mp4")
     if routed.tier != "offline":
         _write_bytes(path, routed.answer.data)
+        # A card's text layer came with it; a photograph or a clip gets the video's header alone.
+        _header_layer(task, overlay)
     # The offline tier's ledger name is generic; the artifact names what drew it.
     provider = routed.provider if routed.tier != "offline" else "cards"
     image = dict(make_artifact(path, routed.tier, provider))
+    image["overlay"] = str(overlay)
     if clip:
         image["media"] = "clip"
     if getattr(routed.answer, "credit", None):
@@ -229,7 +275,7 @@ def scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifa
     """The scene's narration: the file an earlier attempt made if it is intact, else a new one."""
     job, scene = task["job"], task["scene"]
     variant = task.get("variant", 0)
-    key = content_key("voice-v2", job["voice"], scene["narration"], *_take(task))
+    key = content_key("voice-v3", job["voice"], scene["narration"], *_take(task))
     path = runtime.context.run_dir / "scenes" / f"scene-{scene['index']:02d}-{key}.wav"
     sidecar = path.with_suffix(".json")
     if (saved := _saved(sidecar)) is not None:
@@ -247,10 +293,12 @@ def scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifa
     routed = runtime.context.models.speech(request, "make_scene")
     if spoken and routed.tier == "offline":
         duration_s, sentences = spoken[-1].duration_s, list(spoken[-1].sentences)
+        timing = spoken[-1].timing
     else:
+        # A voice server reports no timings: align the words it was given to what it said.
         _write_bytes(path, routed.answer.data)
         duration_s = routed.answer.audio_s
-        sentences = spread_sentences(scene["narration"], duration_s)
+        sentences, timing = time_words(path, scene["narration"], job["lang"], duration_s)
     # The offline tier's ledger name is generic; the artifact names the local voice that spoke.
     provider = (
         routed.provider if routed.tier != "offline" else runtime.context.voices.get(job["voice"]).provider
@@ -260,6 +308,7 @@ def scene_audio(task: SceneTask, runtime: Runtime[Context]) -> tuple[AudioArtifa
         **make_artifact(path, routed.tier, provider),
         "duration_s": duration_s,
         "sentences": timed,
+        "timing": timing,
     }
     write_text_atomic(sidecar, json.dumps(audio))
     return audio, routed
@@ -302,7 +351,13 @@ def scene_update(task: SceneTask, runtime: Runtime[Context]) -> dict[str, Any]:
         degraded += degradations(image_routed, f"image.{index:02d}")
     if audio_routed is not None:
         degraded += degradations(audio_routed, f"speech.{index:02d}")
-    return {"scenes": [assets], "tiers": _made_by(image, audio, index), "degraded": degraded}
+    update = {"scenes": [assets], "tiers": _made_by(image, audio, index), "degraded": degraded}
+    if audio.get("timing") == "proportional":
+        update["warnings"] = [
+            f"scene {index}'s captions are timed by word length, not by the voice: {audio['provider']} "
+            f"gives no word timings and its audio could not be aligned in '{task['job']['lang']}'"
+        ]
+    return update
 
 
 @dataclass
@@ -323,6 +378,25 @@ def repair_note(repair: Repair) -> str:
     )
 
 
+def _file_problems(
+    assets: SceneAssets, kinds: tuple[str, ...], width: int, height: int
+) -> dict[str, tuple[str, str, str]]:
+    """For each of `kinds` whose file is damaged or missing: what it is, its path and what is wrong.
+
+    A picture is damaged when its text layer is, too: the layer is made again with it.
+    """
+    index = assets["index"]
+    found = {}
+    for kind in kinds:
+        artifact = cast(dict[str, Any], assets[kind])  # type: ignore[literal-required]
+        problem = artifact_problem(cast(Artifact, artifact))
+        if problem is not None:
+            found[kind] = (f"scene {index}'s {SCENE_FILES[kind]}", str(artifact["path"]), problem)
+        elif kind == "image" and (problem := overlay_problem(artifact, width, height)) is not None:
+            found[kind] = (f"scene {index}'s text layer", str(artifact["overlay"]), problem)
+    return found
+
+
 def check_scene_files(
     job: JobSpec,
     script: Script,
@@ -332,21 +406,20 @@ def check_scene_files(
     runtime: Runtime[Context],
     products: list[Product] | None = None,
 ) -> SceneCheck:
-    """Verify each scene's `kinds` ("image", "audio") before use; make a damaged or missing one again."""
+    """Verify each scene's `kinds` ("image", "audio") before use, a picture's text layer with it; make a
+    damaged or missing one again."""
     checked, changed, repairs = [], [], []
     update: dict[str, Any] = {"tiers": {}, "degraded": []}
     retimed = False
     for assets in scenes:
-        problems = {kind: artifact_problem(assets[kind]) for kind in kinds}  # type: ignore[literal-required]
-        if not any(problems.values()):
+        problems = _file_problems(assets, kinds, job["width"], job["height"])
+        if not problems:
             checked.append(assets)
             continue
         index = assets["index"]
         task = scene_task(job, script, index, assets.get("variant", 0), products)
         fixed = cast(dict[str, Any], dict(assets))
-        for kind, problem in problems.items():
-            if problem is None:
-                continue
+        for kind, (what, where, problem) in problems.items():
             if kind == "image":
                 remade, routed, notes = scene_image(task, runtime)
                 update["degraded"] += notes
@@ -357,14 +430,7 @@ def check_scene_files(
             if routed is not None:
                 label = "image" if kind == "image" else "speech"
                 update["degraded"] += degradations(routed, f"{label}.{index:02d}")
-            repairs.append(
-                Repair(
-                    artifact=f"scene {index}'s {SCENE_FILES[kind]}",
-                    path=str(assets[kind]["path"]),  # type: ignore[literal-required]
-                    problem=problem,
-                    by=by,
-                )
-            )
+            repairs.append(Repair(artifact=what, path=where, problem=problem, by=by))
         update["tiers"].update(_made_by(fixed["image"], fixed["audio"], index))
         checked.append(cast(SceneAssets, fixed))
         changed.append(cast(SceneAssets, fixed))

@@ -15,6 +15,7 @@ from state import Artifact, Context, JobSpec, Repair, SceneAssets, VideoState
 from state.reducers import merge_scenes
 from tools.errors import RunStopped
 from tools.files import artifact_problem, content_key, make_artifact, write_text_atomic
+from tools.images.safe_areas import safe_areas
 from tools.media.audio import build_soundtrack
 from tools.media.render import Segment, render_video
 from tools.media.subtitles import Cue, build_cues, write_srt
@@ -25,7 +26,7 @@ MIN_GAP_S = 0.2  # silence around each scene's narration when the words fill the
 LEAD_SHARE = 0.35  # the part of a scene's silence that comes before its narration
 TRANSITION_S = 0.4
 MOTIONS = ("zoom_in", "pan_left", "zoom_out", "pan_right", "pan_up", "pan_down")
-DURATION_TOLERANCE = 0.15
+DURATION_TOLERANCE = 0.10
 # Render progress goes out in whole steps of this many percent: the same events for every run of a job.
 PROGRESS_STEP_PCT = 5
 
@@ -55,14 +56,32 @@ def timeline_length(timeline: list[dict[str, float]]) -> float:
     return timeline[-1]["start_s"] + timeline[-1]["duration_s"]
 
 
-def timed_cues(scenes: list[SceneAssets], timeline: list[dict[str, float]]) -> list[Cue]:
-    """Subtitle cues for every sentence, placed where its scene's narration starts on the timeline."""
+def timed_cues(scenes: list[SceneAssets], timeline: list[dict[str, float]], job: JobSpec) -> list[Cue]:
+    """Caption cues cut on word boundaries from the voices' word timings, each starting with its first word
+    where its scene's narration starts on the timeline, and sized for the job's frame (one caption size)."""
+    areas = safe_areas(job["width"], job["height"])
     return build_cues(
         [
             (slot["narration_start_s"], scene["audio"]["sentences"])
             for slot, scene in zip(timeline, scenes, strict=True)
-        ]
+        ],
+        max_chars=areas.caption_max_chars,
+        fits=areas.caption_fits,
     )
+
+
+def timed_segments(scenes: list[SceneAssets], timeline: list[dict[str, float]]) -> list[Segment]:
+    """Each scene's picture on the timeline, with its camera motion and its still text layer."""
+    return [
+        Segment(
+            image=Path(scene["image"]["path"]),
+            start_s=slot["start_s"],
+            duration_s=slot["duration_s"],
+            motion=MOTIONS[i % len(MOTIONS)],
+            overlay=Path(overlay) if (overlay := scene["image"].get("overlay")) else None,
+        )
+        for i, (scene, slot) in enumerate(zip(scenes, timeline, strict=True))
+    ]
 
 
 def script_scenes(state: VideoState | dict[str, Any]) -> list[SceneAssets]:
@@ -79,9 +98,9 @@ def timeline_update(scenes: list[SceneAssets], job: JobSpec, run_dir: Path) -> d
     warnings = []
     if total > target * (1 + DURATION_TOLERANCE):
         warnings.append(f"the narration runs {total:.0f} s, longer than the {target:.0f} s asked for")
-    cues = timed_cues(scenes, timeline)
+    cues = timed_cues(scenes, timeline, job)
     # Named by content: a later version of the video gets its own file and the earlier one stays intact.
-    key = content_key("subtitles-v1", [(cue.start_s, cue.end_s, cue.lines) for cue in cues])
+    key = content_key("subtitles-v2", [(cue.start_s, cue.end_s, cue.lines) for cue in cues])
     srt = write_srt(cues, run_dir / "video" / f"subtitles-{key}.srt")
     return {
         "timeline": timeline,
@@ -174,7 +193,7 @@ class VideoInputs:
     def _soundtrack_path(self) -> Path:
         scenes = script_scenes(self.state)
         key = content_key(
-            "mix-v1",
+            "mix-v2",
             [s["audio"]["sha256"] for s in scenes],
             self.state["timeline"],
             self.state["job"]["music"],
@@ -206,8 +225,9 @@ class VideoInputs:
     def _video_path(self, soundtrack: Artifact, subtitles: Artifact) -> Path:
         job = self.state["job"]
         key = content_key(
-            "render-v1",
-            [s["image"]["sha256"] for s in script_scenes(self.state)],
+            "render-v2",
+            [(s["image"]["sha256"], s["image"].get("overlay")) for s in script_scenes(self.state)],
+            job.get("captions", "plain"),
             self.state["timeline"],
             subtitles["sha256"],
             soundtrack["sha256"],
@@ -239,15 +259,7 @@ def _render_file(
     """Render motion, transitions and burned-in subtitles into `path`, reporting progress as it goes."""
     job = state["job"]
     timeline = state["timeline"]
-    segments = [
-        Segment(
-            image=Path(scene["image"]["path"]),
-            start_s=slot["start_s"],
-            duration_s=slot["duration_s"],
-            motion=MOTIONS[i % len(MOTIONS)],
-        )
-        for i, (scene, slot) in enumerate(zip(scenes, timeline, strict=True))
-    ]
+    segments = timed_segments(scenes, timeline)
     # Every voice has spoken by now; the render needs the memory more than the voice model does.
     runtime.context.voices.release()
     release_free_memory()
@@ -266,7 +278,7 @@ def _render_file(
 
     render_video(
         segments,
-        timed_cues(scenes, timeline),
+        timed_cues(scenes, timeline, job),
         Path(soundtrack["path"]),
         path,
         job["width"],
@@ -274,4 +286,5 @@ def _render_file(
         fps=FPS,
         transition_s=TRANSITION_S,
         progress=progress,
+        captions=job.get("captions", "plain"),
     )

@@ -20,9 +20,10 @@ from agents.video_files import (
 from state import Context, Script, VideoIn, VideoOut, VideoResult, VideoState
 from state.model_calls import Degradation
 from tools.errors import VerificationFailed, is_transient
-from tools.files import make_artifact
+from tools.files import artifact_problem, make_artifact
 from tools.images.fonts import missing_glyphs
-from tools.media.verify import extract_thumbnail, verify_video
+from tools.images.thumbnail import design_thumbnail, thumbnail_size
+from tools.media.verify import verify_video
 from tools.memory import release_free_memory
 
 
@@ -75,9 +76,26 @@ def render_scenes(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
     return {**inputs.update, "rendered": rendered}
 
 
+def make_thumbnail(state: dict[str, Any], out_path: Path) -> Path:
+    """Design the thumbnail from the script's title and the scenes' backgrounds (text-free), in the job's
+    style and at its aspect's thumbnail size; a picture no longer as it was made is left out."""
+    job = state["job"]
+    width, height = thumbnail_size(job["aspect"])
+    pictures = [scene["image"] for scene in script_scenes(state) if artifact_problem(scene["image"]) is None]
+    return design_thumbnail(
+        title=state["script"]["title"],
+        pictures=pictures,
+        style=job["style"],
+        width=width,
+        height=height,
+        out_path=out_path,
+    )
+
+
 @tracked("video_production")
 def verify_output(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Check streams, size, duration, loudness and frames; make the thumbnail from the opening scene."""
+    """Check streams, size, duration, loudness and frames; design the thumbnail: the title over the
+    strongest scene picture, at the aspect's thumbnail size (preview runs too)."""
     job = state["job"]
     width, height = job["width"], job["height"]
     inputs = VideoInputs(state, runtime, "verify_output")
@@ -91,13 +109,12 @@ def verify_output(state: VideoState, runtime: Runtime[Context]) -> dict[str, Any
     )
     if problems:
         raise VerificationFailed(f"the rendered video failed verification: {'; '.join(problems)}")
-    thumb_at = timeline[0]["start_s"] + timeline[0]["duration_s"] / 2
     # One thumbnail per video version, named after it, so an earlier version keeps its own.
     thumb_path = video_path.with_name(video_path.stem.replace("video-", "thumbnail-", 1) + ".jpg")
-    thumbnail = extract_thumbnail(video_path, thumb_path, thumb_at)
+    thumbnail = make_thumbnail(inputs.state, thumb_path)
     result: VideoResult = {
         "video": rendered,
-        "thumbnail": make_artifact(thumbnail, "offline", "pyav"),
+        "thumbnail": make_artifact(thumbnail, "offline", "pillow"),
         "subtitles": inputs.state["subtitles"],
         "duration_s": round(probe.duration_s, 3),
         "width": probe.width,

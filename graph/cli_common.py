@@ -40,6 +40,7 @@ FIELD_FLAGS = {
     "voice": "--voice",
     "style": "--style",
     "visuals": "--visuals",
+    "captions": "--captions",
     "sources": "--source",
     "music": "--music",
     "targets": "--target",

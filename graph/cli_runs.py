@@ -169,6 +169,13 @@ def make(
             " or PIXABAY_API_KEY) or cards (drawn offline)."
         ),
     ] = "auto",
+    captions: Annotated[
+        str,
+        typer.Option(
+            help="Burned-in captions: words (the word being spoken is highlighted), plain, or off (none"
+            " burned in; subtitles.srt is still made)."
+        ),
+    ] = "words",
     model: Annotated[
         str, typer.Option(help="A model alias from reelforge.toml's \\[aliases], e.g. quality or fast.")
     ] = "default",
@@ -211,6 +218,7 @@ def make(
             model=model,
             research=not no_research,
             visuals=visuals,
+            captions=captions,
             providers=_provider_choices(provider or []),
             targets=list(target or []),
             dry_run=dry_run,

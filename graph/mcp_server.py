@@ -27,7 +27,7 @@ from starlette.types import ASGIApp
 from graph.operations import GROUPS, Operations, UnknownRun
 from graph.services import Services
 from state import RunEvent
-from state.job import ASPECTS, GATES, LANGUAGES, STYLES, VISUALS, VOICES
+from state.job import ASPECTS, CAPTIONS, GATES, LANGUAGES, STYLES, VISUALS, VOICES
 from state.model_calls import CAPABILITIES
 from state.requests import MAX_DURATION_S, MIN_DURATION_S, TARGETS
 from tools.errors import BadInput, ReelforgeError, first_line
@@ -60,6 +60,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "voice": VOICES,
     "style": STYLES,
     "visuals": VISUALS,
+    "captions": CAPTIONS,
     "gates": GATES,
     "targets": TARGETS,
     "status": RUN_STATUSES,
@@ -117,6 +118,11 @@ class MakeVideo(_Arguments):
     visuals: str | None = Field(
         None,
         description="auto (the default: the best free pictures, else cards), photos, clips or cards.",
+    )
+    captions: str | None = Field(
+        None,
+        description="words (the default: the word being spoken is highlighted), plain, or off (no burned-in "
+        "captions; the subtitles file is still made).",
     )
     sources: list[str] | None = Field(
         None,

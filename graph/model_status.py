@@ -15,6 +15,7 @@ from state.model_calls import CAPABILITIES
 from state.model_settings import PROVIDER_TIERS
 from tools.errors import BadInput
 from tools.models.health import HealthRow, check_providers, overall_mode, serving_tiers
+from tools.models.pricing import savings_words
 from tools.storage.ledger_records import CostRow, GroupBy
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ def cost_report(services: Services, since: str, by: GroupBy) -> dict[str, Any]:
             "failures": calls - successes,
             "cost_usd": round(cost, 6),
             "premium_usd": round(premium, 6),
-            "savings_usd": round(premium - cost, 6),
+            # + 0.0: a sum that is 0 up to rounding shows as 0, never -0.
+            "savings_usd": round(premium - cost, 6) + 0.0,
             "self_hosted_share": round(sum(r.self_hosted_calls for r in rows) / successes, 4)
             if successes
             else 0.0,
@@ -109,7 +111,7 @@ def _cost_row(row: CostRow) -> dict[str, Any]:
         "failures": row.failures,
         "cost_usd": round(row.cost_usd, 6),
         "premium_usd": round(row.premium_usd, 6),
-        "savings_usd": round(row.savings_usd, 6),
+        "savings_usd": round(row.savings_usd, 6) + 0.0,
     }
 
 
@@ -121,37 +123,73 @@ _MODE_STYLE = {
 }
 
 
+def _host(endpoint: str) -> str:
+    """An endpoint's host and port ('api.openai.com'), or the endpoint itself when it is no URL."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(endpoint).netloc or endpoint
+
+
 def render_status(status: dict[str, Any]) -> RenderableType:
-    """The status table: one row per provider and capability, under the overall mode."""
+    """The status table under the overall mode, laid out for the terminal's width.
+
+    Latency, then the models, then the endpoint (shortened to its host first) and the tier give way as the
+    width shrinks; the capability, the provider, whether it is healthy and the last error always stay,
+    and only the error wraps.
+    """
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table("capability", "tier", "provider", "endpoint", "healthy", "latency", "models", "last error")
-    third_party = False
-    for raw in status["providers"]:
-        row = HealthRow(**{key: value for key, value in raw.items() if key != "third_party"})
-        third_party = third_party or bool(raw.get("third_party"))
-        healthy = (
-            Text("yes", "green")
-            if row.healthy
-            else Text("no" if row.configured else "not set up", "red" if row.configured else "dim")
-        )
-        models = ", ".join(row.models[:3]) + (f" (+{len(row.models) - 3})" if len(row.models) > 3 else "")
-        table.add_row(
-            row.capability,
-            f"{row.tier}*" if raw.get("third_party") else row.tier,
-            row.provider,
-            row.endpoint,
-            healthy,
-            f"{row.latency_ms:.0f} ms" if row.healthy or row.configured else "—",
-            models,
-            row.error,
-        )
+    from graph.table_fit import FitColumn, FittedTable, Variant
+
+    rows = [
+        HealthRow(**{key: value for key, value in raw.items() if key != "third_party"})
+        for raw in status["providers"]
+    ]
+    marked = [bool(raw.get("third_party")) for raw in status["providers"]]
+    healthy = [
+        Text("yes", "green")
+        if row.healthy
+        else Text("no" if row.configured else "not set up", "red" if row.configured else "dim")
+        for row in rows
+    ]
+    models = [
+        ", ".join(row.models[:3]) + (f" (+{len(row.models) - 3})" if len(row.models) > 3 else "")
+        for row in rows
+    ]
+    latency = [f"{row.latency_ms:.0f} ms" if row.healthy or row.configured else "—" for row in rows]
+    star = ["*" if mark else "" for mark in marked]
+    columns = [
+        FitColumn("capability", (Variant("capability", [row.capability for row in rows]),), required=True),
+        FitColumn(
+            "tier", (Variant("tier", [row.tier + mark for row, mark in zip(rows, star, strict=True)]),)
+        ),
+        FitColumn(
+            "provider",
+            (
+                Variant("provider", [row.provider for row in rows]),
+                Variant("provider", [row.provider + mark for row, mark in zip(rows, star, strict=True)]),
+            ),
+            required=True,
+        ),
+        FitColumn(
+            "endpoint",
+            (
+                Variant("endpoint", [row.endpoint for row in rows]),
+                Variant("host", [_host(row.endpoint) for row in rows]),
+            ),
+        ),
+        FitColumn("healthy", (Variant("healthy", healthy),), required=True),
+        FitColumn("latency", (Variant("latency", latency, justify="right"),)),
+        FitColumn("models", (Variant("models", models),)),
+        FitColumn("error", (Variant("last error", [row.error for row in rows], wrap_min=24),), required=True),
+    ]
+    steps = [("latency",), ("models",), ("endpoint",), ("endpoint",), ("tier", "provider")]
     mode = status["mode"]
     serving = ", ".join(f"{cap}: {tier}" for cap, tier in status["capabilities"].items())
     heading = Text.assemble(("mode: ", "bold"), (mode, _MODE_STYLE[mode]), f"   ({serving})")
-    if not third_party:
+    table = FittedTable(columns, steps)
+    if not any(marked):
         return Group(heading, table)
     footnote = Text(
         "* free tier: a third party gets the prompts, scene descriptions or narration text (see 'status "
@@ -161,28 +199,48 @@ def render_status(status: dict[str, Any]) -> RenderableType:
     return Group(heading, table, footnote)
 
 
+# Amounts under half a cent's hundredth show as $0.0000: not worth calling savings.
 def render_costs(report: dict[str, Any]) -> RenderableType:
-    """The cost table with totals, the self-hosted share and the savings versus premium."""
+    """The cost table with totals, the self-hosted share and the savings versus premium.
+
+    The premium and savings columns appear only when some row has them; as the width shrinks the
+    premium header shortens, then the failures (also in the totals line), the premium and the savings
+    columns go. Run ids (--by run) are never cut.
+    """
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        report["by"], "calls", "failed", "cost", "premium would be", "saved", title=f"since {report['since']}"
-    )
-    for row in report["rows"]:
-        table.add_row(
-            row["key"],
-            str(row["calls"]),
-            str(row["failures"]),
-            f"${row['cost_usd']:.4f}",
-            f"${row['premium_usd']:.4f}",
-            f"${row['savings_usd']:.4f}",
-        )
+    from graph.table_fit import FitColumn, FittedTable, Variant
+
+    if not report["rows"]:
+        return Text("no model calls recorded in that period")
+    rows = report["rows"]
+    money = [f"${row['cost_usd']:.4f}" for row in rows]
+    premium = [f"${row['premium_usd']:.4f}" for row in rows]
+    columns = [
+        FitColumn("key", (Variant(report["by"], [str(row["key"]) for row in rows]),), required=True),
+        FitColumn(
+            "calls", (Variant("calls", [str(row["calls"]) for row in rows], justify="right"),), required=True
+        ),
+        FitColumn("failed", (Variant("failed", [str(row["failures"]) for row in rows], justify="right"),)),
+        FitColumn("cost", (Variant("cost", money, justify="right"),), required=True),
+    ]
+    if premium != money:
+        saved = [f"${row['savings_usd']:.4f}" for row in rows]
+        columns += [
+            FitColumn(
+                "premium",
+                (
+                    Variant("premium would be", premium, justify="right"),
+                    Variant("premium", premium, justify="right"),
+                ),
+            ),
+            FitColumn("saved", (Variant("saved", saved, justify="right"),)),
+        ]
+    steps = [("premium",), ("failed",), ("premium",), ("saved",)]
     totals = report["totals"]
     line = Text(
         f"total ${totals['cost_usd']:.4f} for {totals['calls']} calls ({totals['failures']} failed); "
-        f"self-hosted share {totals['self_hosted_share']:.0%}; "
-        f"saved ${totals['savings_usd']:.4f} versus premium"
+        f"self-hosted share {totals['self_hosted_share']:.0%}; {savings_words(totals['savings_usd'])}"
     )
-    return Group(table, line) if report["rows"] else Text("no model calls recorded in that period")
+    return Group(FittedTable(columns, steps, title=f"since {report['since']}"), line)

@@ -12,7 +12,6 @@ from tools.storage.run_records import RunRecord
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-# Columns `runs` never cuts: what `show`, `resume` and `approve` need.
 _STATUS_STYLE = {
     "done": "green",
     "waiting": "yellow",
@@ -94,31 +93,66 @@ def event_line(event: RunEvent) -> str:
 
 
 def render_runs(records: list[RunRecord]) -> RenderableType:
-    """The `runs` table; run ids are never cut, the topic gives way first."""
-    from rich.table import Table
+    """The `runs` table, laid out for the terminal's width: run ids are never cut or wrapped.
+
+    As the width shrinks, the update time shortens, then goes; then the topic moves under the run id,
+    where it wraps; below that each run is a few plain lines, the run id on a line of its own.
+    """
     from rich.text import Text
 
-    table = Table(expand=False)
-    table.add_column("run id", no_wrap=True, overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("topic", overflow="ellipsis", no_wrap=True, max_width=40)
-    table.add_column("updated", no_wrap=True)
-    for record in records:
-        style = _STATUS_STYLE.get(record.status, "")
-        status = record.status + (f" ({record.gate})" if record.status == "waiting" and record.gate else "")
-        table.add_row(
-            record.run_id, Text(status, style), record.topic, record.updated_at[:16].replace("T", " ")
+    from graph.table_fit import FitColumn, FittedTable, Variant
+
+    ids = [record.run_id for record in records]
+    statuses = [
+        Text(
+            record.status + (f" ({record.gate})" if record.status == "waiting" and record.gate else ""),
+            _STATUS_STYLE.get(record.status, ""),
         )
-    return table
+        for record in records
+    ]
+    topics = [record.topic for record in records]
+    updated = [record.updated_at[:16].replace("T", " ") for record in records]
+    longest = max((len(run_id) for run_id in ids), default=6)
+    under = [Text(run_id) + Text("\n" + topic, "dim") for run_id, topic in zip(ids, topics, strict=True)]
+    columns = [
+        FitColumn(
+            "id",
+            (Variant("run id", ids), Variant("run id / topic", under, wrap_min=longest)),
+            required=True,
+        ),
+        FitColumn("status", (Variant("status", statuses),), required=True),
+        FitColumn("topic", (Variant("topic", topics, wrap_min=20),)),
+        FitColumn(
+            "updated",
+            (Variant("updated", updated), Variant("updated", [when[5:] for when in updated])),
+        ),
+    ]
+    steps = [("updated",), ("updated",), ("id", "topic")]
+    return FittedTable(columns, steps)
+
+
+def _scenes_table(scenes: list[dict[str, Any]]) -> RenderableType:
+    """The scenes of `show`: the take and the narration file give way before the picture's."""
+    from graph.table_fit import FitColumn, FittedTable, Variant
+
+    columns = [
+        FitColumn("scene", (Variant("scene", [str(s["index"]) for s in scenes]),), required=True),
+        FitColumn("take", (Variant("take", [str(s["variant"]) for s in scenes]),)),
+        FitColumn("image", (Variant("image", [Path(s["image"]["path"]).name for s in scenes]),)),
+        FitColumn("narration", (Variant("narration", [Path(s["audio"]["path"]).name for s in scenes]),)),
+    ]
+    return FittedTable(columns, [("take",), ("narration",), ("image",)], title="Scenes")
 
 
 def render_run(details: dict[str, Any]) -> RenderableType:
-    """A rich renderable for `reelforge show`."""
+    """A rich renderable for `reelforge show`; paths and the run id fold rather than lose their ends."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     head = Table.grid(padding=(0, 2))
+    head.add_column(no_wrap=True)
+    head.add_column(overflow="fold")
     for key in ("run_id", "status", "topic", "created_at", "updated_at", "place", "run_dir", "error"):
         if details.get(key):
             head.add_row(key.replace("_", " "), str(details[key]))
@@ -132,15 +166,7 @@ def render_run(details: dict[str, Any]) -> RenderableType:
     if details.get("waiting"):
         parts.append(Text("\n".join(waiting_lines(details["run_id"], details["waiting"]))))
     if details.get("scenes"):
-        scenes = Table("scene", "take", "image", "narration", title="Scenes")
-        for scene in details["scenes"]:
-            scenes.add_row(
-                str(scene["index"]),
-                str(scene["variant"]),
-                Path(scene["image"]["path"]).name,
-                Path(scene["audio"]["path"]).name,
-            )
-        parts.append(scenes)
+        parts.append(_scenes_table(details["scenes"]))
     nodes = Table("node", "runs", "seconds", title="Node executions")
     for node, count in details["node_executions"].items():
         nodes.add_row(node, str(count), f"{details['node_seconds'].get(node, 0.0):.2f}")

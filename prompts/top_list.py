@@ -8,7 +8,10 @@ from prompts.templates import Prompt
 TOP_LIST_SCRIPT = Prompt(
     "top_list_script",
     """You write the script of a short "Top N" countdown video about $topic.
-Target length: $duration_s seconds, at most $max_words words of narration in total.
+Target length: $duration_s seconds, at most $max_words words of narration in total. Each scene has a word
+budget; keep every scene within it (the hook counts in the first scene, the call to action in the last):
+$budgets
+A script over budget is cut by dropping whole sentences, so count your words.
 
 The products, already ranked, #1 (the best) first. Each line gives the only fields you may use:
 name, price, rating, features and link (and the source to cite).

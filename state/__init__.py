@@ -1,6 +1,15 @@
 """Data shapes only: TypedDicts, reducers, schemas, the runtime Context and pydantic boundary models."""
 
-from state.artifacts import Artifact, AudioArtifact, Repair, SceneAssets, SpokenSentence, VideoResult
+from state.artifacts import (
+    WORD_TIMINGS,
+    Artifact,
+    AudioArtifact,
+    Repair,
+    SceneAssets,
+    SpokenSentence,
+    SpokenWord,
+    VideoResult,
+)
 from state.context import Context, ModelService, SpeechResult, Synthesizer, VoiceLibrary
 from state.events import EVENT_KINDS, STAGES, TERMINAL_KINDS, EventDraft, RunEvent
 from state.gates import Approval, GateAnswer, SceneEdit, ScriptEdit
@@ -47,6 +56,7 @@ from state.script import Citation, Fact, QualityReport, SceneSpec, Script
 from state.script_draft import SceneDraft, ScriptDraft
 
 __all__ = [
+    "WORD_TIMINGS",
     "Approval",
     "GateAnswer",
     "RegenRequest",
@@ -112,6 +122,7 @@ __all__ = [
     "Script",
     "SpeechResult",
     "SpokenSentence",
+    "SpokenWord",
     "Synthesizer",
     "VideoIn",
     "VideoOut",

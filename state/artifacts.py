@@ -21,6 +21,9 @@ class Artifact(TypedDict):
     credit: NotRequired[dict[str, str]]
     # "clip" when a scene's picture is a short video clip (an MP4 the renderer plays); absent for a still.
     media: NotRequired[str]
+    # A scene picture's text layer: a transparent PNG of the frame's size (heading, counter, figures) that is
+    # drawn over the picture and does not move with its pan or zoom. Absent when the picture has no text.
+    overlay: NotRequired[str]
 
 
 class Repair(TypedDict):
@@ -33,19 +36,37 @@ class Repair(TypedDict):
     by: str
 
 
-class SpokenSentence(TypedDict):
-    """A stretch of narration and when it is spoken, relative to the start of its clip."""
+class SpokenWord(TypedDict):
+    """One word of the narration as written (punctuation kept) and when it is spoken, relative to its clip."""
 
     text: str
     start_s: float
     end_s: float
 
 
+class SpokenSentence(TypedDict):
+    """A stretch of narration and when it is spoken, relative to the start of its clip."""
+
+    text: str
+    start_s: float
+    end_s: float
+    # Every word of `text`, in order, with its own timing; absent in clips made before words were timed.
+    words: NotRequired[list[SpokenWord]]
+
+
+# How a clip's words were timed: by the voice itself (Piper's phoneme lengths, espeak-ng's word events), by
+# aligning the known text to the audio (pocketsphinx), or spread over each sentence by length (no aligner
+# for the language); the last is reported in the run.
+WORD_TIMINGS = ("voice", "aligned", "proportional")
+
+
 class AudioArtifact(Artifact):
-    """A narration clip (mono WAV) with its real duration and sentence timings."""
+    """A narration clip (mono WAV) with its real duration, and sentence and word timings."""
 
     duration_s: float
     sentences: list[SpokenSentence]
+    # One of WORD_TIMINGS; absent in clips made before words were timed.
+    timing: NotRequired[str]
 
 
 class SceneAssets(TypedDict):

@@ -15,12 +15,14 @@ from state.script import Fact
 
 @dataclass(frozen=True)
 class SpeechResult:
-    """What a synthesizer produced: a mono WAV and when each sentence is spoken."""
+    """What a synthesizer produced: a mono WAV and when each sentence and word is spoken."""
 
     path: Path
     duration_s: float
     sample_rate: int
     sentences: list[SpokenSentence]
+    # How the words were timed (state.WORD_TIMINGS): "voice" when the engine reported them.
+    timing: str = "voice"
 
 
 class Synthesizer(Protocol):

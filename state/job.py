@@ -32,6 +32,10 @@ GATES: tuple[str, ...] = ("script", "publish")
 # "cards" draws every scene offline.
 VISUALS: tuple[str, ...] = ("auto", "photos", "clips", "cards")
 
+# Burned-in captions: "words" highlights the word being spoken (what short-video viewers expect), "plain"
+# shows the words without a highlight, "off" burns none (the SRT file is still written).
+CAPTIONS: tuple[str, ...] = ("words", "plain", "off")
+
 # Preview renders at a third of the size: same timeline, a fraction of the x264 cost.
 PREVIEW_SCALE = 1 / 3
 
@@ -63,6 +67,8 @@ class JobSpec(TypedDict):
     research: NotRequired[bool]
     # One of VISUALS; absent in jobs made before it existed: "auto".
     visuals: NotRequired[str]
+    # One of CAPTIONS; absent in jobs made before it existed: "plain", as those videos were made.
+    captions: NotRequired[str]
     # The provider to try first per capability ({"text": "ollama"}); the configured order stands behind
     # it. Absent in jobs made before the picker existed: no preference.
     providers: NotRequired[dict[str, str]]

@@ -13,7 +13,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from state.job import ASPECTS, GATES, LANGUAGES, ORIENTATIONS, STYLES, VISUALS, VOICES, JobSpec, output_size
+from state.job import (
+    ASPECTS,
+    CAPTIONS,
+    GATES,
+    LANGUAGES,
+    ORIENTATIONS,
+    STYLES,
+    VISUALS,
+    VOICES,
+    JobSpec,
+    output_size,
+)
 from state.model_calls import CAPABILITIES
 from state.model_settings import DEFAULT_ORDER, PROVIDER_TIERS
 from state.sources import Source, as_source
@@ -50,6 +61,7 @@ _CLOSED_SETS: dict[str, tuple[tuple[str, ...], str]] = {
     "targets": (TARGETS, "publish target"),
     "gates": (GATES, "gate"),
     "visuals": (VISUALS, "kind of visuals"),
+    "captions": (CAPTIONS, "caption style"),
 }
 
 
@@ -92,6 +104,7 @@ class JobRequest(BaseModel):
     model: str = "default"
     research: bool = True
     visuals: str = "auto"
+    captions: str = "words"
     # capability → the provider to try first for it; the configured order stands behind it.
     providers: dict[str, str] = Field(default_factory=dict)
     # Show what would be posted to the platforms, and post nothing there.
@@ -155,7 +168,7 @@ class JobRequest(BaseModel):
             raise ValueError("the music path is empty; give an audio file, or leave it out")
         return value
 
-    @field_validator("aspect", "lang", "voice", "style", "visuals")
+    @field_validator("aspect", "lang", "voice", "style", "visuals", "captions")
     @classmethod
     def _closed_set(cls, value: str, info: ValidationInfo) -> str:
         return _one_of(value.lower() if info.field_name == "lang" else value, info.field_name or "")
@@ -203,6 +216,7 @@ class JobRequest(BaseModel):
             "model": self.model,
             "research": self.research,
             "visuals": self.visuals,
+            "captions": self.captions,
             "providers": dict(self.providers),
             "dry_run": self.dry_run,
             "publish_at": self.publish_at,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tools.errors import BadInput
 from tools.files import write_text_atomic
 from tools.lenient import as_number
+from tools.models.pricing import savings_words
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -207,8 +208,8 @@ def render_report_console(data: dict[str, Any]) -> RenderableType:
         summary.add_row(
             "model calls",
             Text(
-                f"{calls:.0f} ({failed:.0f} failed), ${as_number(usage.get('cost_usd')) or 0:.4f}, "
-                f"${as_number(usage.get('savings_usd')) or 0:.4f} saved versus premium"
+                f"{calls:.0f} ({failed:.0f} failed), ${as_number(usage.get('cost_usd')) or 0:.4f}; "
+                + savings_words(as_number(usage.get("savings_usd")) or 0.0)
             ),
         )
     warnings = [_plain(w) for w in _list(data.get("warnings")) if _plain(w)]
@@ -337,7 +338,7 @@ def _usage_lines(usage: Mapping[str, Any]) -> list[str]:
     share = as_number(usage.get("self_hosted_share")) or 0.0
     out += [
         "",
-        f"Total ${cost:.4f}; self-hosted share {share:.0%}; ${saved:.4f} saved versus the premium tier.",
+        f"Total ${cost:.4f}; self-hosted share {share:.0%}; {savings_words(saved)}.",
         "",
     ]
     return out

@@ -63,6 +63,9 @@ class RunCreate(BaseModel):
     model: str | None = None
     research: bool | None = None
     visuals: str | None = Field(None, description="auto, photos, clips or cards.")
+    captions: str | None = Field(
+        None, description="words (the default: the spoken word highlighted), plain or off."
+    )
     providers: dict[str, str] | None = Field(
         None,
         max_length=3,

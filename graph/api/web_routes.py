@@ -22,7 +22,7 @@ from graph.model_picker import ESTIMATE_FOR_S, picker_options, premium_cost, vid
 from graph.operations import Operations, UnknownRun
 from graph.preflight import target_ready
 from state.events import STAGES
-from state.job import ASPECTS, GATES, STYLES, VISUALS, VOICES
+from state.job import ASPECTS, CAPTIONS, GATES, STYLES, VISUALS, VOICES
 from state.model_calls import CAPABILITIES
 from state.requests import MAX_DURATION_S, MIN_DURATION_S, TARGETS, JobRequest
 from tools.errors import first_line
@@ -267,6 +267,7 @@ async def dashboard(request: Request, ops: Ops) -> HTMLResponse:
             "voices": VOICES,
             "styles": STYLES,
             "visuals": VISUALS,
+            "captions": CAPTIONS,
             # Only the platforms that are set up are offered; the gallery always gets the video.
             "targets": [t for t in TARGETS if t != "gallery" and target_ready(ops.settings, t)],
             "gates": GATES,

@@ -24,6 +24,7 @@ from state import JobRequest
 from state.events import TERMINAL_KINDS, RunEvent
 from state.requests import first_problem
 from tools.errors import BadInput, InvalidField, first_line
+from tools.models.pricing import savings_words
 
 ChatItem = dict[str, Any]
 Emit = Callable[[ChatItem], None]
@@ -379,8 +380,7 @@ class ChatDesk:
         start = report["since"][:16].replace("T", " ")
         line = (
             f"Since {start} UTC: {money(totals['cost_usd'])} for {totals['calls']} model calls "
-            f"({totals['failures']} failed); premium providers would have cost "
-            f"{money(totals['premium_usd'])}, so {money(totals['savings_usd'])} saved."
+            f"({totals['failures']} failed); {savings_words(totals['savings_usd'])}."
         )
         top = [f"{row['key']} {money(row['cost_usd'])} ({row['calls']} calls)" for row in report["rows"][:5]]
         return line + (f" By {by}: {', '.join(top)}." if top else "")

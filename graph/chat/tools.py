@@ -10,7 +10,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph.chat.desk import ChatDesk
-from state.job import ASPECTS, LANGUAGES, STYLES, VISUALS, VOICES
+from state.job import ASPECTS, CAPTIONS, LANGUAGES, STYLES, VISUALS, VOICES
 from state.requests import MAX_DURATION_S, MIN_DURATION_S, TARGETS
 
 _RUN_ID = (
@@ -42,6 +42,7 @@ class MakeVideoArgs(_Args):
     voice: str | None = Field(None, description=f"Narrator: {', '.join(VOICES)}.")
     style: str | None = Field(None, description=f"Card palette: {', '.join(STYLES)}.")
     visuals: str | None = Field(None, description=f"Scene pictures: {', '.join(VISUALS)}.")
+    captions: str | None = Field(None, description=f"Burned-in captions: {', '.join(CAPTIONS)}.")
     targets: list[str] | None = Field(
         None, description=f"Where to publish; accepted now: {', '.join(TARGETS)}."
     )

@@ -136,4 +136,5 @@ def test_ledger_and_report_name_each_provider(self_hosted_run):
     assert usage["failures"] == 0
     assert usage["self_hosted_share"] == 1.0
     assert usage["cost_usd"] > 0, "self-hosted calls are charged by GPU time"
-    assert usage["savings_usd"] > 0
+    # No paid cloud provider was set up, so no call was answered in place of one: nothing was saved.
+    assert usage["savings_usd"] == 0

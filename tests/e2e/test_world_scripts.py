@@ -29,10 +29,10 @@ def test_a_cjk_topic_with_an_emoji_is_drawn_and_the_emoji_reported(home):
         "the fonts cannot draw 🐝; they are left out of the pictures and captions"
     ]
     assert "🐝" in (home / "runs" / "zh" / "report.md").read_text()
-    # The title is drawn: the card is not a flat field with a row of identical empty boxes.
-    (card,) = sorted((home / "runs" / "zh" / "scenes").glob("scene-01-*.png"))
-    pixels = np.asarray(Image.open(card).convert("L"), dtype=np.float32)
-    assert pixels.std() > 10
+    # The title is drawn: the card's text layer is not empty or a row of identical empty boxes.
+    (layer,) = sorted((home / "runs" / "zh" / "scenes").glob("text-01-*.png"))
+    alpha = np.asarray(Image.open(layer).convert("RGBA"), dtype=np.float32)[..., 3]
+    assert (alpha > 0).mean() > 0.02 and alpha.std() > 10
 
 
 def test_a_plain_topic_is_not_degraded(home):

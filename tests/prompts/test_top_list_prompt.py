@@ -37,12 +37,13 @@ def rendered() -> str:
         topic="electric kettles",
         duration_s=60,
         max_words=150,
+        budgets="- scene 1: at most 75 words\n- scene 2: at most 75 words",
         products=products_block(rank_products(PRODUCTS)),
     )
 
 
-def test_placeholders_are_the_topic_length_and_products() -> None:
-    assert TOP_LIST_SCRIPT.placeholders == {"topic", "duration_s", "max_words", "products"}
+def test_placeholders_are_the_topic_length_budgets_and_products() -> None:
+    assert TOP_LIST_SCRIPT.placeholders == {"topic", "duration_s", "max_words", "budgets", "products"}
     assert ALL == (TOP_LIST_SCRIPT,)
 
 
@@ -53,6 +54,7 @@ def test_renders_every_product_field_and_nothing_is_left_unfilled() -> None:
         "electric kettles",
         "60 seconds",
         "150 words",
+        "scene 1: at most 75 words",
         "#1 Breville Luxe | price: \u00a3129.50 | rating: 4.8 out of 5 | features: keeps water warm",
         "#2 Acme Kettle | price: $39.99",
         "link: https://shop.example/acme",
@@ -80,4 +82,4 @@ def test_missing_or_unknown_values_raise() -> None:
     with pytest.raises(KeyError):
         TOP_LIST_SCRIPT.render(topic="kettles")
     with pytest.raises(KeyError):
-        TOP_LIST_SCRIPT.render(topic="k", duration_s=1, max_words=2, products="-", facts="x")
+        TOP_LIST_SCRIPT.render(topic="k", duration_s=1, max_words=2, budgets="-", products="-", facts="x")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from tests.servers.harness import ProtocolServer, Request, Response
@@ -32,6 +33,8 @@ class OllamaServer(ProtocolServer):
     way Ollama sends one (`message.tool_calls[].function` with the arguments as an object; Ollama gives
     calls no id). Arguments given as a string are sent as that string, which real clients must refuse.
     Every valid chat body is kept in `chats`, and its `format` (None when absent) in `formats`.
+    A scripted model is `respond`: called with each chat body once the queue is empty, its reply is sent
+    instead of `default_reply` (e.g. a script twice as long as the prompt asks for).
     """
 
     def __init__(
@@ -39,9 +42,11 @@ class OllamaServer(ProtocolServer):
         pulled_models: list[str] | None = None,
         default_reply: str = '{"ok": true}',
         version: str = "0.12.6",
+        respond: Callable[[dict[str, Any]], str | dict[str, Any]] | None = None,
     ) -> None:
         self.pulled_models: list[str] = list(pulled_models if pulled_models is not None else ["qwen3:8b"])
         self.default_reply = default_reply
+        self.respond = respond
         self.replies: list[str | dict[str, Any]] = []
         self.version = version
         self.chats: list[dict[str, Any]] = []
@@ -59,9 +64,11 @@ class OllamaServer(ProtocolServer):
     def _pulled(self, model: str) -> bool:
         return canonical_model(model) in {canonical_model(m) for m in self.pulled_models}
 
-    def _next_reply(self) -> str | dict[str, Any]:
+    def _next_reply(self, body: dict[str, Any]) -> str | dict[str, Any]:
         with self._replies_lock:
-            return self.replies.pop(0) if self.replies else self.default_reply
+            if self.replies:
+                return self.replies.pop(0)
+        return self.respond(body) if self.respond is not None else self.default_reply
 
     def _chat(self, request: Request, fault: str | None) -> Response:
         try:
@@ -77,7 +84,7 @@ class OllamaServer(ProtocolServer):
         self.chats.append(body)
         self.formats.append(body.get("format"))
 
-        reply = "" if fault == "empty" else self._next_reply()
+        reply = "" if fault == "empty" else self._next_reply(body)
         content = reply if isinstance(reply, str) else str(reply.get("content") or "")
         calls = [] if isinstance(reply, str) else _tool_calls(reply)
         answer: dict[str, Any] = {"role": "assistant", "content": content}
@@ -240,3 +247,67 @@ def _message_tools_problem(message: dict[str, Any], index: int) -> str:
     if not isinstance(message.get("tool_name", ""), str):
         return f"messages[{index}].tool_name must be a string"
     return ""
+
+
+# What a small model says about bees, sentence by sentence: 6 to 14 words each.
+_OVERLONG_SENTENCES = (
+    "Honey bees visit thousands of flowers every single day to gather sweet nectar.",
+    "Each worker carries the nectar home in a special stomach called the crop.",
+    "Back at the hive, the nectar passes from bee to bee.",
+    "Enzymes slowly break the complex sugars into simple ones.",
+    "Workers fan their wings for hours to drive the water away.",
+    "When the honey is thick enough, they seal each cell with wax.",
+    "A strong colony can store twenty kilograms of honey in one summer.",
+    "Beekeepers take only the surplus and leave the rest for winter.",
+    "The colour of honey depends on the flowers the bees visited.",
+    "Clover honey is pale and mild.",
+    "Buckwheat honey is dark, strong and rich in minerals.",
+    "A single bee makes about a twelfth of a teaspoon in her life.",
+)
+_OVERLONG_HOOK = "Ever wondered how bees make honey?"
+_OVERLONG_CTA = "Follow for more nature facts."
+
+
+def writes_too_much(factor: float = 2.0) -> Callable[[dict[str, Any]], str]:
+    """A scripted model for `OllamaServer(respond=...)` that always writes `factor` times the words its
+    prompt allows ("at most N words of narration in total"), in the scenes the prompt asks for, as a
+    ScriptDraft JSON: every draft and every revision."""
+
+    def respond(body: dict[str, Any]) -> str:
+        prompt = "\n".join(str(m.get("content") or "") for m in body["messages"] if m.get("role") == "user")
+        allowed = re.search(r"at most (\d+) words of narration in total", prompt)
+        scenes = re.search(r"Write (\d+) scenes", prompt)
+        count = int(scenes.group(1)) if scenes else max(1, len(re.findall(r"^- scene \d+:", prompt, re.M)))
+        target = factor * (int(allowed.group(1)) if allowed else 60)
+        pool = iter(_OVERLONG_SENTENCES * 100)
+        drafts: list[dict[str, Any]] = []
+        written = 0
+        for index in range(count):
+            sentences = [_OVERLONG_HOOK] if index == 0 else []
+            sentences.append(next(pool))
+            # Each scene brings the script up to its share of the target, so the total is about `target`.
+            while written + _words(" ".join(sentences)) < target * (index + 1) / count:
+                sentences.append(next(pool))
+            written += _words(" ".join(sentences))
+            if index == count - 1:
+                sentences.append(_OVERLONG_CTA)
+            drafts.append(
+                {
+                    "narration": " ".join(sentences),
+                    "on_screen_text": f"Honey, step {index + 1}",
+                    "visual": "bees on a honeycomb",
+                    "sources": [],
+                }
+            )
+        return json.dumps(
+            {
+                "title": "How bees make honey",
+                "hook": _OVERLONG_HOOK,
+                "scenes": drafts,
+                "call_to_action": _OVERLONG_CTA,
+                "description": "How bees turn nectar into honey.",
+                "tags": ["bees", "honey"],
+            }
+        )
+
+    return respond

@@ -1,4 +1,5 @@
-"""Offline scene cards: exact size, varied, readable, and calm where captions go."""
+"""Offline scene cards: exact size, varied, readable, calm where captions go, and in two layers: a background
+with no text, and a still text layer whose every pixel lies in the safe areas."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from PIL import Image
 from state import STYLES
 from tools.errors import BadInput
 from tools.images import PALETTES, contrast_ratio, palette_for, render_card
-from tools.images.cards import CAPTION_ZONE, SIDE_MARGIN
+from tools.images.card_parts import figure_text, fit
+from tools.images.safe_areas import Box, safe_areas
+from tools.images.text_layers import Layers
 
 SIZES = [(1080, 1920), (1920, 1080), (1080, 1080), (360, 640)]
+# Small frames of each aspect, where fitting is hardest: 9:16, 16:9 and 1:1.
+SMALL = [(216, 384), (384, 216), (256, 256)]
 
 
-def _render(tmp_path: Path, **overrides: object) -> np.ndarray:
+def _layers(tmp_path: Path, **overrides: object) -> tuple[np.ndarray, np.ndarray]:
+    """A card's background (RGB) and text layer (RGBA), as ints."""
     args: dict[str, object] = {
         "title": "The history of coffee",
         "on_screen_text": "Coffee reaches Europe",
@@ -31,11 +37,20 @@ def _render(tmp_path: Path, **overrides: object) -> np.ndarray:
     args.update(overrides)
     name = "-".join(str(args[key]) for key in ("style", "index", "width", "height", "kind"))
     path = tmp_path / f"{name}-{abs(hash(str(args['on_screen_text'])))}.png"
-    out = render_card(out_path=path, **args)  # type: ignore[arg-type]
-    assert out == path
-    with Image.open(path) as image:
-        assert image.format == "PNG"
-        return np.asarray(image.convert("RGB")).astype(np.int16)
+    overlay = path.with_name(f"text-{path.name}")
+    out = render_card(out_path=path, overlay_path=overlay, **args)  # type: ignore[arg-type]
+    assert out == Layers(path, overlay)
+    with Image.open(path) as background, Image.open(overlay) as text:
+        assert background.format == text.format == "PNG"
+        assert text.mode == "RGBA" and text.size == background.size
+        return np.asarray(background.convert("RGB")).astype(np.int16), np.asarray(text).astype(np.int16)
+
+
+def _render(tmp_path: Path, **overrides: object) -> np.ndarray:
+    """What a viewer sees of a card: its text layer over its background, as RGB ints."""
+    background, text = _layers(tmp_path, **overrides)
+    alpha = text[..., 3:] / 255
+    return np.rint(background * (1 - alpha) + text[..., :3] * alpha).astype(np.int16)
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
@@ -131,14 +146,12 @@ def test_data_card_shows_the_number_huge(tmp_path):
 
 
 def test_a_figure_never_breaks_between_its_number_and_unit():
-    from tools.images.cards import _figure_text
-
-    narrow = _figure_text("1,280 m", (255, 255, 255), 300, 20, 200, 400)
+    narrow = figure_text("1,280 m", (255, 255, 255), 300, 20, 200, 400)
     assert narrow.lines == ["1,280 m"]
     # A long date may take two lines when that makes it much larger, split before the year.
-    date = _figure_text("27 May 1937", (255, 255, 255), 300, 20, 600, 600)
+    date = figure_text("27 May 1937", (255, 255, 255), 300, 20, 600, 600)
     assert date.lines == ["27 May", "1937"]
-    wide = _figure_text("27 May 1937", (255, 255, 255), 300, 20, 1600, 300)
+    wide = figure_text("27 May 1937", (255, 255, 255), 300, 20, 1600, 300)
     assert wide.lines == ["27 May 1937"]
 
 
@@ -197,26 +210,70 @@ def test_fonts_are_opened_once_not_per_card(tmp_path):
 
 
 def test_headline_shrinks_instead_of_breaking_a_word():
-    from tools.images.cards import _fit
-
-    _, lines, _ = _fit("Common misconceptions", True, 150, 40, 1080 * 0.8, 600, 3)
+    _, lines, _ = fit("Common misconceptions", True, 150, 40, 1080 * 0.8, 600, 3)
     assert lines == ["Common", "misconceptions"] or lines == ["Common misconceptions"]
 
 
-@pytest.mark.parametrize(("width", "height"), SIZES)
+def _inside(mask: np.ndarray, box: Box) -> np.ndarray:
+    """The part of a mask that lies in a box."""
+    return mask[box.top : box.bottom, box.left : box.right]
+
+
+def _outside(mask: np.ndarray, *boxes: Box) -> np.ndarray:
+    """The pixels of a mask that lie in none of the boxes."""
+    rest = mask.copy()
+    for box in boxes:
+        rest[box.top : box.bottom, box.left : box.right] = False
+    return rest
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES + SMALL)
 @pytest.mark.parametrize("layout", sorted(LAYOUT_TEXTS))
-def test_every_layout_keeps_inside_the_side_margins(tmp_path, width, height, layout):
+def test_all_text_lies_in_the_safe_areas(tmp_path, width, height, layout):
     kind, text = LAYOUT_TEXTS[layout]
-    pixels = _render(tmp_path, width=width, height=height, kind=kind, on_screen_text=text, index=1)
-    palette = palette_for("bold", 1, "The history of coffee")
-    margin = round(width * SIDE_MARGIN)
-    header = round(height * 0.05) + round(min(width, height) * 0.034 * 2.2)
-    body = pixels[header : int(height * (1 - CAPTION_ZONE))]
+    _, overlay = _layers(tmp_path, width=width, height=height, kind=kind, on_screen_text=text, index=1)
+    drawn = overlay[..., 3] > 0
+    areas = safe_areas(width, height)
+    # Nothing outside the inner box (the platforms' buttons and bars), nothing where the captions go...
+    assert not _outside(drawn, areas.inner).any(), layout
+    assert not _inside(drawn, areas.captions).any(), layout
+    # ...the header in its box, the card's words and pictogram in the content box.
+    assert not _outside(drawn, areas.header, areas.content).any(), layout
+    assert _inside(drawn, areas.content).mean() > 0.02, layout
+    assert _inside(drawn, areas.header).any() == (kind != "title"), layout
+
+
+@pytest.mark.parametrize(("width", "height"), [(1080, 1920), *SMALL])
+@pytest.mark.parametrize("layout", sorted(LAYOUT_TEXTS))
+def test_the_background_has_no_text(tmp_path, width, height, layout):
+    kind, text = LAYOUT_TEXTS[layout]
+    size = {"width": width, "height": height, "kind": kind}
+    background, overlay = _layers(tmp_path, **size, on_screen_text=text)
+    # The words are all in the text layer: other words (of the same layout) leave the background as it was.
+    other, _ = _layers(tmp_path, **size, on_screen_text=text.replace("o", "a"))
+    assert np.array_equal(background, other), layout
+    palette = palette_for("bold", 2, "The history of coffee")
+    where_text = overlay[..., 3] > 0
     for colour in (palette.text, palette.accent):
-        drawn = np.all(np.abs(body - np.array(colour)) < 12, axis=-1)
-        columns = np.nonzero(drawn.any(axis=0))[0]
-        assert columns.size, (layout, colour)
-        assert columns.min() >= margin and columns.max() < width - margin, (layout, colour)
+        assert not np.all(np.abs(background[where_text] - np.array(colour)) < 12, axis=-1).any(), layout
+
+
+def test_the_header_stays_in_place_from_card_to_card(tmp_path):
+    areas = safe_areas(1080, 1920)
+    headers = []
+    for index, text in (
+        (2, "Coffee reaches Europe"),
+        (3, "42% of homes"),
+        (4, "Ports: Mocha, Venice, London"),
+    ):
+        _, overlay = _layers(
+            tmp_path, index=index, on_screen_text=text, kind="data" if "%" in text else "scene"
+        )
+        drawn = _inside(overlay[..., 3] > 0, areas.header)
+        rows, columns = np.nonzero(drawn)
+        headers.append((rows.min(), rows.max(), columns.min(), columns.max()))
+    # The same title, counter and bar at the same place, whatever the card's layout.
+    assert all(abs(a - b) <= 2 for header in headers[1:] for a, b in zip(header, headers[0], strict=True))
 
 
 def _content(pixels: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tools.images import cards, fonts
+from tools.images import card_parts, cards, fonts
 from tools.images.fonts import (
     BOLD_FONT,
     CJK_FONT,
@@ -21,7 +21,9 @@ from tools.images.fonts import (
     missing_glyphs,
     wrap_text,
 )
-from tools.media import render
+from tools.images.safe_areas import safe_areas
+from tools.media import caption_overlay, render
+from tools.media.caption_overlay import draw_caption, lay_out_caption
 from tools.media.subtitles import Cue
 
 # Pairs of titles with the same number of characters: drawn as empty boxes, each pair would look the same.
@@ -125,17 +127,21 @@ def _card(path: Path, title: str, width: int = 360, height: int = 640) -> np.nda
         width=width,
         height=height,
         out_path=path,
+        overlay_path=path.with_name(f"text-{path.name}"),
         kind="title",
     )
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB")).astype(np.int16)
+    # What a viewer sees: the card's text layer over its background.
+    with Image.open(path) as background, Image.open(path.with_name(f"text-{path.name}")) as text:
+        seen = background.convert("RGBA")
+        seen.alpha_composite(text)
+        return np.asarray(seen.convert("RGB")).astype(np.int16)
 
 
 @pytest.mark.parametrize("language", sorted(TITLES))
 def test_cjk_titles_are_drawn_on_cards_not_tofu(tmp_path: Path, monkeypatch, language: str) -> None:
     first, second = TITLES[language]
     real = [_text_mask(_card(tmp_path / f"real-{n}.png", title)) for n, title in enumerate((first, second))]
-    monkeypatch.setattr(cards, "font_for", _dejavu)
+    monkeypatch.setattr(card_parts, "font_for", _dejavu)
     tofu = [_text_mask(_card(tmp_path / f"tofu-{n}.png", title)) for n, title in enumerate((first, second))]
     # Boxes all look alike, so two titles of the same length draw the same pixels; real glyphs differ.
     assert (tofu[0] != tofu[1]).mean() < 0.002
@@ -156,11 +162,11 @@ def test_a_long_chinese_title_wraps_inside_the_card(tmp_path: Path) -> None:
     text = np.all(np.abs(pixels - np.array(palette.text)) < 40, axis=-1)
     rows, cols = np.nonzero(text[: int(height * 0.8)])
     assert rows.size > 2000
-    margin = round(width * cards.SIDE_MARGIN)
-    assert cols.min() >= margin and cols.max() < width - margin
+    content = safe_areas(width, height).content
+    assert cols.min() >= content.left and cols.max() < content.right
     # It wraps at a readable size instead of shrinking to the smallest one, and no line starts with "，".
-    box = width * cards.HEADLINE_WIDTH
-    font, lines, _ = cards._fit(title, True, 46, 12, box, 400, 6)
+    box = content.width
+    font, lines, _ = card_parts.fit(title, True, 46, 12, box, 400, 6)
     assert len(lines) > 2 and int(font.size) > 12
     assert all(font.getlength(line) <= box for line in lines)
     assert not any(line.startswith(("，", "：")) for line in lines)
@@ -175,34 +181,40 @@ def test_wrapping_breaks_between_cjk_characters_never_inside_latin_words() -> No
     assert wrap_text("꿀벌은 꽃에서 꿀을 모읍니다", font, 200) == ["꿀벌은 꽃에서", "꿀을 모읍니다"]
 
 
-def test_captions_draw_cjk_glyphs_not_tofu(monkeypatch) -> None:
+def test_captions_draw_cjk_glyphs_not_tofu(monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = "ミツバチは花の蜜を集めます", "蜂蜜は甘くておいしい食べ物"
     assert len(first) == len(second)
 
     def luma(line: str) -> np.ndarray:
-        return render._render_overlay(Cue(0.0, 1.0, (line,)), 360, 640).pm_y.astype(np.int32)
+        layout = lay_out_caption(Cue(0.0, 1.0, (line,)), safe_areas(360, 640))
+        return draw_caption(layout, 0)[0][..., 0].astype(np.int32)
 
     real = luma(first), luma(second)
-    monkeypatch.setattr(render, "font_for", _dejavu)
+    monkeypatch.setattr(caption_overlay, "font_for", _dejavu)
     tofu = luma(first), luma(second)
     assert np.array_equal(tofu[0], tofu[1])
     assert real[0].shape == real[1].shape
-    assert np.abs(real[0] - real[1]).mean() > 200
+    assert np.abs(real[0] - real[1]).mean() > 20
 
 
 def test_a_caption_line_too_long_for_the_frame_wraps_instead_of_overflowing() -> None:
     line = "蜜蜂是一种会飞行的群居昆虫，它们在花朵之间飞来飞去采集花蜜并把它酿成蜂蜜" * 3
-    width, height = 1080, 1920
-    overlay = render._render_overlay(Cue(0.0, 1.0, (line,)), width, height)
-    x0, _, x1, y1 = render.caption_box(width, height, 1)
-    box_h, box_w = overlay.pm_y.shape
-    assert x0 <= overlay.x and overlay.x + box_w <= x1 and overlay.y + box_h <= y1
-    nominal = render.caption_font_px(width, height)
-    assert box_h >= 3 * render._line_height(nominal // 4) + 2 * render._pad_y(nominal)
-    # The white text keeps clear of the box's sides: nothing is cut off.
-    _, cols = np.nonzero(overlay.pm_y > 150 * 256)
-    pad = render._pad_x(nominal)
-    assert cols.size > 0 and cols.min() >= pad // 2 and cols.max() < box_w - pad // 2
+    areas = safe_areas(1080, 1920)
+    layout = lay_out_caption(Cue(0.0, 1.0, (line,)), areas)
+    # Wrapped at the video's one caption size, never shrunk, and shown a band-full of lines at a time.
+    assert layout.font.size == areas.caption_font_px
+    assert len(layout.pages) > 1 and all(1 <= len(page) <= 2 for page in layout.pages)
+    assert "".join(text for page in layout.pages for text in page) == line
+    for page in range(len(layout.pages)):
+        rgba, left, top = draw_caption(layout, page)
+        box_h, box_w = rgba.shape[:2]
+        band = areas.captions
+        assert band.left <= left and left + box_w <= band.right
+        assert band.top <= top and top + box_h == band.bottom
+        # The white text keeps clear of the box's sides: nothing is cut off.
+        _, cols = np.nonzero(rgba[..., 0] > 150)
+        assert cols.size > 0 and cols.min() >= areas.caption_pad_x // 2
+        assert cols.max() < box_w - areas.caption_pad_x // 2
 
 
 def test_a_chinese_caption_appears_in_the_video(tmp_path: Path) -> None:
@@ -223,9 +235,10 @@ def test_a_chinese_caption_appears_in_the_video(tmp_path: Path) -> None:
             frames.append(next(container.decode(video=0)).to_ndarray(format="gray").astype(np.int16))
     changed = np.abs(frames[1] - frames[0]) > 40
     rows, cols = np.nonzero(changed)
-    x0, y0, x1, y1 = render.caption_box(360, 640, 2)
+    band = safe_areas(360, 640).captions
     assert rows.size > 1500
-    assert (rows.min(), cols.min()) >= (y0, x0) and (rows.max(), cols.max()) < (y1, x1)
+    assert (rows.min(), cols.min()) >= (band.top, band.left)
+    assert (rows.max(), cols.max()) < (band.bottom, band.right)
 
 
 def test_a_card_without_on_screen_text_opens_cjk_narration_with_a_few_words() -> None:

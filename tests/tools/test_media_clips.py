@@ -13,8 +13,9 @@ import pytest
 from tests.servers.stock_media import CLIP_FPS, write_clip
 from tests.tools.test_media_render import card, soundtrack
 from tools.errors import BadInput
+from tools.images.safe_areas import safe_areas
 from tools.media.clips import LOOP_FADE_S, ClipPlayer, clip_seconds, is_clip
-from tools.media.render import Segment, caption_box, render_video
+from tools.media.render import Segment, render_video
 from tools.media.subtitles import Cue
 from tools.media.verify import frame_luma_stats, probe_video
 
@@ -118,7 +119,10 @@ def test_clips_and_stills_share_a_timeline_with_crossfades_and_captions(clips: C
     with_cue = lumas(_render(tmp_path / "with", segments, 4.0, [cue]))
     without = lumas(_render(tmp_path / "without", segments, 4.0))
     assert len(with_cue) == len(without) == 4 * FPS
-    x0, y0, x1, y1 = caption_box(W, H, 1)
+    areas = safe_areas(W, H)
+    # A one-line cue's box: the bottom line of the caption band.
+    x0, x1, y1 = areas.captions.left, areas.captions.right, areas.captions.bottom
+    y0 = y1 - areas.caption_line_px - 2 * areas.caption_pad_y
     k = round(2.2 * FPS)
     inside = np.abs(with_cue[k][y0:y1, x0:x1] - without[k][y0:y1, x0:x1]).mean()
     outside = np.abs(with_cue[k][: y0 - 20] - without[k][: y0 - 20]).mean()

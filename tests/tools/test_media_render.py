@@ -13,7 +13,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tools.errors import BadInput
-from tools.media.render import FONT_PATH, Segment, caption_box, render_video, rgb_to_yuv_planes
+from tools.images.safe_areas import safe_areas
+from tools.media.render import FONT_PATH, Segment, render_video, rgb_to_yuv_planes
 from tools.media.subtitles import Cue
 from tools.media.verify import frame_luma_stats, probe_video
 
@@ -169,9 +170,9 @@ def test_the_caption_is_drawn_inside_the_safe_area(rendered: Rendered) -> None:
     changed = np.abs(y_with - y_without) > 40
     assert changed.sum() > 1500, "the caption should change many pixels"
     rows, cols = np.nonzero(changed)
-    x0, y0, x1, y1 = caption_box(W, H, 2)
-    assert (rows.min(), cols.min()) >= (y0, x0)
-    assert (rows.max(), cols.max()) < (y1, x1)
+    band = safe_areas(W, H).captions
+    assert (rows.min(), cols.min()) >= (band.top, band.left)
+    assert (rows.max(), cols.max()) < (band.bottom, band.right)
     # Frames with no active cue are untouched (up to encoder noise).
     late_with = rendered.planes_with[80][0]
     late_without = rendered.planes_without[80][0]
@@ -221,18 +222,6 @@ def test_progress_can_stop_the_render_and_leaves_no_file(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1080, 1080)])
-def test_caption_box_is_clear_of_the_bottom_fifth_and_the_sides(size: tuple[int, int]) -> None:
-    width, height = size
-    for lines in (1, 2):
-        x0, y0, x1, y1 = caption_box(width, height, lines)
-        assert y1 <= 0.8 * height
-        assert x0 >= 0.06 * width and x1 <= 0.94 * width
-        assert x0 == width - x1  # centred
-        assert 0.5 * height < y0 < y1
-        assert all(v % 2 == 0 for v in (x0, y0, x1, y1))
-
-
-@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1080, 1080)])
 def test_full_size_captions_stay_inside_the_caption_box(tmp_path: Path, size: tuple[int, int]) -> None:
     width, height = size
     still = card(tmp_path / "card.png", width, height, 3)
@@ -246,9 +235,9 @@ def test_full_size_captions_stay_inside_the_caption_box(tmp_path: Path, size: tu
     changed = np.abs(decode_planes(captioned)[0][0] - decode_planes(plain)[0][0]) > 40
     rows, cols = np.nonzero(changed)
     assert rows.size > 5000
-    x0, y0, x1, y1 = caption_box(width, height, 2)
-    assert (rows.min(), cols.min()) >= (y0, x0)
-    assert (rows.max(), cols.max()) < (y1, x1)
+    band = safe_areas(width, height).captions
+    assert (rows.min(), cols.min()) >= (band.top, band.left)
+    assert (rows.max(), cols.max()) < (band.bottom, band.right)
 
 
 def test_bad_segments_are_rejected_before_any_file_is_written(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Tests for video verification, thumbnails and locating ffmpeg, on small real files."""
+"""Tests for video verification and locating ffmpeg, on small real files."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from tools.media.audio import build_soundtrack
 from tools.media.ffmpeg import FfmpegFailed, find_ffmpeg, run_ffmpeg
 from tools.media.render import Segment, render_video
 from tools.media.verify import (
-    extract_thumbnail,
     frame_luma_stats,
     measure_loudness,
     probe_video,
@@ -142,19 +141,6 @@ def test_loudness_is_measured_in_lufs(tmp_path: Path, ffmpeg: str) -> None:
     assert measure_loudness(loud, ffmpeg) - measure_loudness(quiet, ffmpeg) == pytest.approx(20.0, abs=0.5)
     _, _, problems = verify_video(quiet, ffmpeg, W, H, SECONDS)
     assert any(p.startswith("loudness is") for p in problems)
-
-
-def test_thumbnail_is_a_scaled_jpeg_with_true_colours(good_video: Path, tmp_path: Path) -> None:
-    out = extract_thumbnail(good_video, tmp_path / "thumbs" / "thumb.jpg", at_s=1.0, max_width=120)
-    with Image.open(out) as image:
-        assert image.format == "JPEG"
-        assert image.size == (120, round(H * 120 / W))
-        # A BT.709 file read with the BT.601 matrix would be visibly off in red and green.
-        corner = np.asarray(image.convert("RGB"))[-12:-4, 4:12].reshape(-1, 3).mean(axis=0)
-    assert corner == pytest.approx(SOLID, abs=8)
-    assert [p.name for p in out.parent.iterdir()] == ["thumb.jpg"]
-    # Asking past the end clamps to the last frame instead of failing.
-    extract_thumbnail(good_video, tmp_path / "late.jpg", at_s=99.0)
 
 
 def test_unreadable_files_fail_verification(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from state import Fact, SceneSpec, Script
 from tools.errors import BadInput
 from tools.sources import extract_facts, read_source
 from tools.text import WRITER, check_script, count_words, revise_script, split_sentences, write_script
-from tools.text.quality import problem_code, word_limits
+from tools.text.quality import problem_code, scene_budgets, word_limits
 
 # The two real voices speak 3.3-3.4 words a second; 2.5 is a slow voice.
 RATES = (2.5, 3.4)
@@ -70,6 +70,19 @@ def test_words_track_the_budget():
         words = check_script(write_script("jazz", [], duration, 3.4), duration, 3.4)["words"]
         # Close to 85 % of what the voice can say, never over it.
         assert duration * 3.4 * 0.6 <= words <= duration * 3.4 * 0.85
+
+
+@pytest.mark.parametrize("rate", [3.06, 3.4])
+@pytest.mark.parametrize("duration", [30, 45, 60, 120])
+def test_scenes_grow_within_the_budgets_a_model_is_given(duration, rate):
+    """The offline writer gets the scene budgets a model's prompt states. It grows a scene a whole sentence
+    at a time, so a scene passes its budget only when no scene can grow within its own, and then by less
+    than one of its longer lines."""
+    script = write_script("the history of coffee", [], duration, rate)
+    budgets = scene_budgets(word_limits(duration, rate)[1], len(script["scenes"]))
+    words = [count_words(scene["narration"]) for scene in script["scenes"]]
+    assert sum(words) <= sum(budgets)
+    assert all(count <= budget + 8 for count, budget in zip(words, budgets, strict=True)), (words, budgets)
 
 
 def test_deterministic_and_varied_by_topic():

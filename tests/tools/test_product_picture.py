@@ -1,4 +1,5 @@
-"""Product pictures: fetched within limits, shown whole at the frame's exact size, and refused when bad."""
+"""Product pictures: fetched within limits, shown whole at the frame's exact size, and refused when bad;
+the heading and the video's header are in a still text layer inside the safe areas."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from skimage import data
 
 from tests.servers.harness import ProtocolServer, Request, Response, refused_url
 from tools.errors import BadInput, InvalidField, ServiceUnavailable, is_transient
-from tools.images.palettes import palette_for
+from tools.images.palettes import contrast_ratio, palette_for
 from tools.images.product_picture import (
     MAX_REDIRECTS,
     fetch_product_image,
+    heading_box,
     place_product_picture,
     product_box,
 )
+from tools.images.safe_areas import Box, safe_areas
+from tools.images.text_layers import Layers
 
 RED = (255, 0, 0)
 SIZES = [(1080, 1920), (1920, 1080), (1080, 1080), (270, 480), (480, 270), (320, 320)]
@@ -58,6 +62,21 @@ def load(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB")).astype(int)
 
 
+def place(image: bytes, width: int, height: int, path: Path, **options: object) -> Path:
+    """Place a product picture with its text layer beside it (text-<name>); returns the background's path."""
+    overlay = path.with_name(f"text-{path.name}")
+    layers = place_product_picture(image, width, height, path, overlay_path=overlay, **options)  # type: ignore[arg-type]
+    assert layers == Layers(path, overlay)
+    return path
+
+
+def text_layer(path: Path) -> np.ndarray:
+    """The RGBA pixels of the text layer placed beside a background by `place`."""
+    with Image.open(path.with_name(f"text-{path.name}")) as image:
+        assert image.mode == "RGBA"
+        return np.asarray(image).astype(int)
+
+
 def red_box(path: Path) -> tuple[int, int, int, int]:
     """The bounding box (left, top, right, bottom) of pure red pixels in a picture."""
     pixels = load(path)
@@ -86,7 +105,7 @@ def png_claiming(width: int, height: int) -> bytes:
 def test_the_whole_product_shows_at_the_exact_size(
     tmp_path: Path, name: str, width: int, height: int
 ) -> None:
-    out = place_product_picture(encode(bordered(name)), width, height, tmp_path / "scene.png")
+    out = place(encode(bordered(name)), width, height, tmp_path / "scene.png")
     with Image.open(out) as image:
         assert image.format == "PNG"
         assert image.size == (width, height)
@@ -110,7 +129,7 @@ def test_the_whole_product_shows_at_the_exact_size(
 
 
 def test_a_photo_gets_a_dark_blurred_backdrop_of_itself(tmp_path: Path) -> None:
-    out = place_product_picture(encode(photo("chelsea")), 1080, 1920, tmp_path / "cat.png")
+    out = place(encode(photo("chelsea")), 1080, 1920, tmp_path / "cat.png")
     pixels = load(out)
     box = product_box(1080, 1920)
     above = pixels[: box[1] - 40]
@@ -124,20 +143,23 @@ def test_a_photo_gets_a_dark_blurred_backdrop_of_itself(tmp_path: Path) -> None:
 def test_a_shot_on_white_gets_the_style_palette(tmp_path: Path) -> None:
     shot = np.full((600, 500, 3), 255, np.uint8)
     shot[150:450, 150:350] = (30, 120, 200)
-    out = place_product_picture(encode(shot), 1920, 1080, tmp_path / "white.png", style="calm", index=2)
+    out = place(encode(shot), 1920, 1080, tmp_path / "white.png", style="calm", index=2)
     palette = palette_for("calm", 2, "")
     pixels = load(out)
     assert tuple(pixels[0, 0]) == pytest.approx(palette.top, abs=2)
     assert tuple(pixels[-1, -1]) == pytest.approx(palette.bottom, abs=2)
-    # The product's own colour, whole, in the middle.
+    # The product's own colour, whole, in the middle, as large as the product box lets it be (the box is
+    # the content box under the heading's band, clear of the captions).
     blue = (np.abs(pixels - (30, 120, 200)).sum(axis=2) < 12).sum()
-    assert blue > 70_000
+    left, top, right, bottom = product_box(1920, 1080)
+    scale = min((right - left) / 500, (bottom - top) / 600)
+    assert blue > 0.95 * 300 * 200 * scale**2
 
 
 def test_a_cut_out_product_keeps_its_transparency_over_the_palette(tmp_path: Path) -> None:
     cutout = np.zeros((400, 400, 4), np.uint8)
     cutout[100:300, 50:350] = (*RED, 255)
-    out = place_product_picture(encode(cutout), 1080, 1080, tmp_path / "cutout.png", style="bold")
+    out = place(encode(cutout), 1080, 1080, tmp_path / "cutout.png", style="bold")
     left, top, right, bottom = red_box(out)
     assert (right - left) / (bottom - top) == pytest.approx(300 / 200, rel=0.03)
     pixels = load(out)
@@ -150,7 +172,7 @@ def test_an_animated_picture_shows_its_first_frame(tmp_path: Path) -> None:
     frames = [Image.new("RGB", (200, 120), RED), Image.new("RGB", (200, 120), (0, 255, 0))]
     gif = io.BytesIO()
     frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    out = place_product_picture(gif.getvalue(), 480, 270, tmp_path / "gif.png")
+    out = place(gif.getvalue(), 480, 270, tmp_path / "gif.png")
     pixels = load(out)
     green = (pixels[..., 1] > 200) & (pixels[..., 0] < 60)
     assert red_box(out) and not green.any()
@@ -162,25 +184,80 @@ def test_a_camera_rotation_is_applied(tmp_path: Path) -> None:
     exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
     jpeg = io.BytesIO()
     wide.save(jpeg, "JPEG", quality=95, exif=exif.tobytes())
-    out = place_product_picture(jpeg.getvalue(), 1080, 1080, tmp_path / "rotated.png")
+    out = place(jpeg.getvalue(), 1080, 1080, tmp_path / "rotated.png")
     left, top, right, bottom = red_box(out)
     assert bottom - top > right - left
 
 
 def test_a_thumbnail_is_not_blown_up_to_mush(tmp_path: Path) -> None:
     tiny = np.full((40, 60, 3), RED, np.uint8)
-    out = place_product_picture(encode(tiny), 1080, 1920, tmp_path / "tiny.png")
+    out = place(encode(tiny), 1080, 1920, tmp_path / "tiny.png")
     left, top, right, bottom = red_box(out)
     assert (right - left, bottom - top) == (240, 160)
 
 
-def test_the_heading_is_drawn_in_the_top_band_only(tmp_path: Path) -> None:
+def test_the_heading_is_in_the_text_layer_only(tmp_path: Path) -> None:
     picture = encode(photo("rocket"))
-    plain = load(place_product_picture(picture, 1080, 1920, tmp_path / "a.png"))
-    titled = place_product_picture(picture, 1080, 1920, tmp_path / "b.png", heading="#3 Acme Kettle")
-    changed = np.nonzero(np.abs(load(titled) - plain).sum(axis=2) > 0)[0]
-    assert changed.size > 1000
-    assert changed.max() < product_box(1080, 1920)[1]
+    plain = place(picture, 1080, 1920, tmp_path / "a.png")
+    titled = place(picture, 1080, 1920, tmp_path / "b.png", heading="#3 Acme Kettle")
+    # The background is the same with or without the heading, and the heading is in its band of the layer.
+    assert np.array_equal(load(plain), load(titled))
+    assert not text_layer(plain)[..., 3].any()
+    drawn = text_layer(titled)[..., 3] > 0
+    band = heading_box(1080, 1920)
+    assert drawn[band.top : band.bottom, band.left : band.right].sum() > 1000
+    assert drawn.sum() == drawn[band.top : band.bottom, band.left : band.right].sum()
+    assert band.bottom <= product_box(1080, 1920)[1]
+
+
+def _outside(mask: np.ndarray, *boxes: Box) -> np.ndarray:
+    rest = mask.copy()
+    for box in boxes:
+        rest[box.top : box.bottom, box.left : box.right] = False
+    return rest
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(216, 384), (384, 216), (256, 256), (1080, 1920), (1920, 1080)]
+)
+@pytest.mark.parametrize("name", ["coffee", "white"])
+def test_the_product_and_its_words_stay_in_the_safe_areas(
+    tmp_path: Path, name: str, width: int, height: int
+) -> None:
+    image = encode(bordered("coffee")) if name == "coffee" else encode(np.full((300, 200, 3), 255, np.uint8))
+    heading = "#2 The Acme Kettle that boils water faster than any other kettle in the shop"
+    out = place(image, width, height, tmp_path / "p.png", heading=heading, title="Kettles", index=2, count=5)
+    areas = safe_areas(width, height)
+    drawn = text_layer(out)[..., 3] > 0
+    assert not _outside(drawn, areas.inner).any()
+    assert not drawn[
+        areas.captions.top : areas.captions.bottom, areas.captions.left : areas.captions.right
+    ].any()
+    # The header in its box, the heading in its band at the top of the content box, nothing else.
+    assert not _outside(drawn, areas.header, heading_box(width, height)).any()
+    assert drawn[areas.header.top : areas.header.bottom].any()
+    assert areas.content.contains(Box(*product_box(width, height)))
+    if name == "coffee":
+        left, top, right, bottom = red_box(out)
+        assert areas.content.contains(Box(left, top, right, bottom))
+
+
+def test_the_header_over_a_photo_reads_on_its_scrim(tmp_path: Path) -> None:
+    out = place(encode(photo("coffee")), 1080, 1920, tmp_path / "p.png", title="Kettles", index=2, count=5)
+    layer = text_layer(out)
+    header = safe_areas(1080, 1920).header
+    box = layer[header.top : header.bottom, header.left : header.right]
+    # Over a white frame (the worst case for white letters): the scrim and the letters.
+    alpha = box[..., 3:] / 255
+    over_white = np.rint(255 * (1 - alpha) + box[..., :3] * alpha)
+    # The scrim is the layer's commonest opacity in the header box; the letters are opaque.
+    levels, counts = np.unique(box[..., 3], return_counts=True)
+    scrim = over_white[box[..., 3] == levels[np.argmax(counts)]]
+    letters = over_white[box[..., 3] == 255]
+    assert 0.4 * box[..., 3].size < len(scrim) and letters.size
+    lightest_scrim = tuple(int(v) for v in scrim.max(axis=0))
+    letter = tuple(int(v) for v in np.median(letters, axis=0))
+    assert contrast_ratio(letter, lightest_scrim) >= 4.5  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -199,7 +276,7 @@ def test_the_heading_is_drawn_in_the_top_band_only(tmp_path: Path) -> None:
 )
 def test_bad_pictures_are_refused_in_one_line(tmp_path: Path, bad: bytes) -> None:
     with pytest.raises(BadInput) as caught:
-        place_product_picture(bad, 1080, 1920, tmp_path / "bad.png")
+        place(bad, 1080, 1920, tmp_path / "bad.png")
     message = str(caught.value)
     assert "\n" not in message
     assert "picture" in message
@@ -209,9 +286,9 @@ def test_bad_pictures_are_refused_in_one_line(tmp_path: Path, bad: bytes) -> Non
 
 def test_bad_sizes_and_styles_are_refused(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="too small"):
-        place_product_picture(encode(photo("coffee")), 16, 16, tmp_path / "x.png")
+        place(encode(photo("coffee")), 16, 16, tmp_path / "x.png")
     with pytest.raises(BadInput, match="style"):
-        place_product_picture(encode(photo("coffee")), 320, 320, tmp_path / "x.png", style="neon")
+        place(encode(photo("coffee")), 320, 320, tmp_path / "x.png", style="neon")
 
 
 class ImageHost(ProtocolServer):
@@ -359,5 +436,5 @@ def test_reads_a_picture_from_disk(tmp_path: Path, http: httpx.Client) -> None:
 
 def test_a_fetched_picture_becomes_a_scene(host: ImageHost, http: httpx.Client, tmp_path: Path) -> None:
     body = fetch_product_image(f"{host.url}/img/coffee.jpg", http=http)
-    out = place_product_picture(body, 1080, 1920, tmp_path / "scene-01.png", heading="#1 Espresso Cup")
+    out = place(body, 1080, 1920, tmp_path / "scene-01.png", heading="#1 Espresso Cup")
     assert load(out).shape == (1920, 1080, 3)

@@ -6,7 +6,18 @@ import pytest
 
 from state import SceneSpec, Script
 from tools.errors import BadInput
-from tools.text.quality import check_script, count_words, problem_code, split_sentences, word_limits
+from tools.text.quality import (
+    Pace,
+    check_script,
+    count_words,
+    narration_time,
+    planned_scene_count,
+    problem_code,
+    scene_budgets,
+    speaking_time,
+    split_sentences,
+    word_limits,
+)
 
 
 def _scene(index: int, narration: str, on_screen_text: str | None = None) -> SceneSpec:
@@ -119,3 +130,58 @@ def test_count_words_ignores_punctuation_tokens():
 )
 def test_split_sentences(text, expected):
     assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(("total", "count"), [(72, 5), (25, 5), (174, 7), (3, 5), (0, 1), (193, 8)])
+def test_scene_budgets_share_the_total_exactly_and_evenly(total, count):
+    budgets = scene_budgets(total, count)
+    assert len(budgets) == count and sum(budgets) == total
+    assert max(budgets) - min(budgets) <= 1
+    # What does not divide evenly goes to the opening and closing scenes first (the hook, the call to action).
+    assert budgets[0] == budgets[-1] == max(budgets) or total % count == 1
+
+
+def test_scene_budgets_need_a_scene():
+    assert scene_budgets(72, 5) == [15, 14, 14, 14, 15]
+    with pytest.raises(BadInput, match="0 scenes"):
+        scene_budgets(72, 0)
+
+
+def test_planned_scene_count_grows_with_duration():
+    assert [planned_scene_count(d) for d in (10, 25, 30, 45, 60, 90, 600)] == [5, 5, 5, 6, 7, 8, 8]
+
+
+PACE = Pace(3.4, 2.0, 0.2)
+PROSE = (
+    "Honey bees visit thousands of flowers every single day to gather the sweet nectar they need for the "
+    "hive."
+)
+CHOPPY = "Bees fly. They sip. They hum. Cells fill. Wax grows. Honey keeps."
+
+
+def test_short_sentences_take_longer_than_their_words():
+    assert count_words(PROSE) == 19 and count_words(CHOPPY) == 12
+    # Prose of 19 words a sentence is spoken at the voice's measured rate.
+    assert speaking_time(PROSE, PACE) == pytest.approx(19 / 3.4)
+    assert speaking_time(CHOPPY, PACE) > (12 + 2 * 6) / 3.4 * 0.9
+    assert speaking_time("", PACE) == 0
+    assert narration_time([PROSE, CHOPPY], PACE) == pytest.approx(
+        speaking_time(PROSE, PACE) + speaking_time(CHOPPY, PACE) + 0.4
+    )
+
+
+def test_with_a_pace_a_script_of_short_sentences_is_too_long_within_its_words():
+    script = _script(*[CHOPPY.replace("Bees", f"Bees {i}") for i in range(5)])
+    words = sum(count_words(scene["narration"]) for scene in script["scenes"])
+    assert words <= word_limits(25, 3.4)[1]
+    assert check_script(script, 25, 3.4)["passed"]
+    report = check_script(script, 25, 3.4, pace=PACE)
+    [problem] = report["problems"]
+    assert problem.startswith(f"too_many_words: {words} words in short sentences take about ")
+    fit = int(problem.rsplit("at most ", 1)[1].split()[0])
+    assert 0 < fit < words
+
+
+def test_with_a_pace_prose_within_its_words_passes():
+    script = _script(*[PROSE.replace("Honey", f"Honey {i}") for i in range(5)])
+    assert check_script(script, 40, 3.0, pace=PACE)["passed"]

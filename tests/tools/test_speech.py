@@ -113,6 +113,10 @@ def test_one_timed_sentence_per_sentence(spoken: dict[str, SpeechResult], name: 
     for sentence in result.sentences:
         assert previous_end <= sentence["start_s"] < sentence["end_s"] <= result.duration_s
         previous_end = sentence["end_s"]
+        # Every sentence carries its words as written (quotes, "Dr.", "1860s!" included), timed in order.
+        words = sentence["words"]
+        assert [word["text"] for word in words] == sentence["text"].split()
+        assert all(a["start_s"] < b["start_s"] for a, b in zip(words, words[1:], strict=False))
     assert " ".join(sentence["text"] for sentence in result.sentences) == " ".join(NARRATION.split())
 
 

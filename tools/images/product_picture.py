@@ -1,4 +1,9 @@
-"""A product's own picture as a scene: fetched with limits, decoded safely, shown whole over a backdrop."""
+"""A product's own picture as a scene: fetched with limits, decoded safely, shown whole over a backdrop.
+
+Like a card, the scene is two files: the background (the product, whole, in the content box over a
+backdrop) that the renderer pans and zooms, and a still text layer with the video's header and the
+product's heading at the top of the content box.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,13 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 
 from tools.errors import BadInput, ServiceUnavailable
 from tools.files import atomic_path
-from tools.images.cards import CAPTION_ZONE, SIDE_MARGIN
+from tools.images.backdrops import gradient
+from tools.images.card_parts import ellipsize
 from tools.images.fonts import drawable_text, font_for, wrap_text
-from tools.images.palettes import RGB, Palette, palette_for
+from tools.images.header_layer import PHOTO_HEADER, card_header, draw_header
+from tools.images.palettes import RGB, palette_for
+from tools.images.safe_areas import Box, safe_areas
+from tools.images.text_layers import Layers, new_layer, save_layer
 from tools.secrets import redact
 
 __all__ = [
@@ -24,6 +33,7 @@ __all__ = [
     "MAX_PIXELS",
     "MAX_REDIRECTS",
     "fetch_product_image",
+    "heading_box",
     "place_product_picture",
     "product_box",
 ]
@@ -35,9 +45,10 @@ MAX_REDIRECTS = 5
 MIN_SIDE = 32
 # A small shop thumbnail blown up further than this turns to mush; it stays smaller in the frame instead.
 MAX_UPSCALE = 4.0
-# The heading's band at the top: cards put their title, counter and bar in about this much of the frame.
-HEADING_ZONE = 0.12
-HEADING_MIN_SHORT = 0.16
+# The heading's type, as a share of the frame's short side; its band at the top of the content box holds
+# two lines, or one on a wide frame, where height is short and a line is long.
+HEADING_SIZE = 0.06
+_HEADING_LINE = 1.18
 # Edges this uniform (a standard deviation in 0-255 levels) mean a product shot on a plain backdrop.
 PLAIN_EDGE_STD = 10.0
 # The blurred backdrop keeps this share of its brightness, so the sharp product stands out in front of it.
@@ -59,14 +70,25 @@ _DECODE_ERRORS = (
 CheckUrl = Callable[[str], None]
 
 
+def _heading_lines(width: int, height: int) -> int:
+    return 1 if safe_areas(width, height).shape == "wide" else 2
+
+
+def heading_box(width: int, height: int) -> Box:
+    """Where a product's heading goes: a band at the top of the safe areas' content box."""
+    content = safe_areas(width, height).content
+    line = min(width, height) * HEADING_SIZE * _HEADING_LINE
+    band = max(10, round(line * _heading_lines(width, height) + line * 0.15))
+    return Box(content.left, content.top, content.right, min(content.bottom, content.top + band))
+
+
 def product_box(width: int, height: int) -> tuple[int, int, int, int]:
-    """The (left, top, right, bottom) region a product is fitted into: clear of the heading band at the top,
-    the caption zone at the bottom (the one cards keep plain) and the side margins."""
+    """The (left, top, right, bottom) region a product is fitted into: the safe areas' content box below
+    the heading band (kept whether or not there is a heading, so every product scene lines up)."""
+    content = safe_areas(width, height).content
     short = min(width, height)
-    top = round(max(height * HEADING_ZONE, short * HEADING_MIN_SHORT))
-    bottom = round(height * (1 - CAPTION_ZONE))
-    side = round(width * SIDE_MARGIN)
-    return side, top, width - side, max(top + 1, bottom)
+    top = heading_box(width, height).bottom + max(2, round(short * 0.02))
+    return content.left, top, content.right, max(top + 1, content.bottom)
 
 
 def place_product_picture(
@@ -75,23 +97,32 @@ def place_product_picture(
     height: int,
     out_path: Path,
     *,
+    overlay_path: Path,
     style: str = "bold",
     heading: str = "",
     index: int = 1,
-) -> Path:
-    """Write a PNG of exactly width x height showing the whole product (never cropped) in `product_box`,
-    over a blurred, darkened fill of the same picture, or, for a shot on a plain or transparent backdrop,
-    the style's palette. `heading` ("#3 Acme Kettle") is drawn in the top band when given; `index` picks
-    the palette as a card of that scene would."""
+    title: str = "",
+    count: int = 0,
+) -> Layers:
+    """Write the scene's two PNGs of exactly width x height.
+
+    The background at `out_path` shows the whole product (never cropped) in `product_box`, over a blurred,
+    darkened fill of the same picture, or, for a shot on a plain or transparent backdrop, the style's
+    palette. The text layer at `overlay_path` has the header (the video's `title`, "index / count" and the
+    progress bar; left out when `count` is 0) and `heading` ("#3 Acme Kettle") in `heading_box`. `index`
+    picks the palette as a card of that scene would.
+    """
     if width < MIN_SIDE or height < MIN_SIDE:
         raise BadInput(
             f"picture size {width}x{height} is too small; use at least {MIN_SIDE}x{MIN_SIDE} pixels"
         )
+    if count and not 1 <= index <= count:
+        raise BadInput(f"scene {index} of {count} is out of range; number scenes from 1 to the scene count")
     palette = palette_for(style, index, heading)
     left, top, right, bottom = product_box(width, height)
     picture = _decode(image, (right - left, bottom - top))
     plain = _plain_edges(picture)
-    frame = _gradient(width, height, palette) if plain else _blurred_cover(picture, width, height)
+    frame = gradient(width, height, palette) if plain else _blurred_cover(picture, width, height)
 
     scale = min((right - left) / picture.width, (bottom - top) / picture.height, MAX_UPSCALE)
     size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
@@ -101,13 +132,17 @@ def place_product_picture(
     mask = placed.getchannel("A") if placed.mode == "RGBA" else Image.new("L", size, 255)
     _shadow(frame, mask, (x, y))
     frame.paste(placed.convert("RGB"), (x, y), mask)
+
+    text = new_layer(width, height)
+    if count:
+        draw_header(text, title, index, count, card_header(palette) if plain else PHOTO_HEADER)
     if heading:
-        _draw_heading(frame, heading, top, palette.text if plain else (255, 255, 255))
+        _draw_heading(text, heading, palette.text if plain else (255, 255, 255))
 
     with atomic_path(out_path) as tmp:
         # Level 1: photographs compress little better at higher levels, and take several times longer.
         frame.save(tmp, format="PNG", compress_level=1)
-    return out_path
+    return Layers(out_path, save_layer(text, overlay_path))
 
 
 def fetch_product_image(
@@ -289,17 +324,6 @@ def _plain_edges(picture: Image.Image) -> bool:
     return float(border[:, :3].std(axis=0).mean()) < PLAIN_EDGE_STD
 
 
-def _gradient(width: int, height: int, palette: Palette) -> Image.Image:
-    """The style's vertical gradient, as its cards have."""
-    ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
-    top = np.array(palette.top, dtype=np.float32)
-    bottom = np.array(palette.bottom, dtype=np.float32)
-    column = (top[None, :] * (1 - ramp) + bottom[None, :] * ramp).round().astype(np.uint8)
-    return Image.fromarray(
-        np.ascontiguousarray(np.broadcast_to(column[:, None, :], (height, width, 3))), "RGB"
-    )
-
-
 def _blurred_cover(picture: Image.Image, width: int, height: int) -> Image.Image:
     """The picture scaled to cover the frame, blurred past recognition and darkened."""
     # Blurring a tiny copy and enlarging it is as smooth as blurring the whole frame, and far cheaper.
@@ -322,30 +346,34 @@ def _shadow(frame: Image.Image, mask: Image.Image, at: tuple[int, int]) -> None:
     frame.paste(Image.new("RGB", frame.size, (0, 0, 0)), (0, 0), shade)
 
 
-def _draw_heading(frame: Image.Image, heading: str, band: int, colour: RGB) -> None:
-    """The heading in the top band: as large as fits two lines, outlined so it reads on any backdrop."""
+def _draw_heading(layer: Image.Image, heading: str, colour: RGB) -> None:
+    """The heading in its band: as large as fits its lines, outlined so it reads on any backdrop."""
     text = drawable_text(heading)
     if not text:
         return
-    width, height = frame.size
-    short = min(width, height)
-    margin = round(width * SIDE_MARGIN)
-    room_w, room_h = width - 2 * margin, band - round(short * 0.04)
-    size = max(10, round(short * 0.07))
-    smallest = max(8, round(short * 0.035))
+    band = heading_box(*layer.size)
+    most = _heading_lines(*layer.size)
+    short = min(layer.size)
+    size = max(8, round(short * HEADING_SIZE))
+    stroke = max(1, size // 16)
+    room_w, room_h = band.width - 2 * stroke, band.height
+    smallest = max(8, round(short * 0.03))
     while True:
         font = font_for(text, size)
         lines = wrap_text(text, font, room_w)
-        line_height = round(size * 1.18)
-        if (len(lines) <= 2 and len(lines) * line_height <= room_h) or size <= smallest:
+        line_height = round(size * _HEADING_LINE)
+        if (len(lines) <= most and len(lines) * line_height <= room_h) or size <= smallest:
             break
         size = max(smallest, int(size * 0.9))
-    lines = lines[:2]
-    draw = ImageDraw.Draw(frame)
-    stroke = max(1, size // 16)
+    keep = max(1, min(most, room_h // line_height))
+    if len(lines) > keep:
+        lines = lines[:keep]
+        lines[-1] += "\u2026"
+    lines = [ellipsize(line, font, room_w) for line in lines]
+    draw = ImageDraw.Draw(layer)
     outline = (0, 0, 0) if sum(colour) > 384 else (255, 255, 255)
-    y = max(0, (band - len(lines) * line_height) // 2)
+    y = band.top + max(0, (band.height - len(lines) * line_height) // 2)
     for line in lines:
-        x = (width - font.getlength(line)) / 2
+        x = band.centre_x - font.getlength(line) / 2
         draw.text((x, y), line, font=font, fill=colour, stroke_width=stroke, stroke_fill=outline)
         y += line_height

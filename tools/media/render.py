@@ -1,7 +1,9 @@
 """Compose stills and clips into a moving, captioned video: numpy/OpenCV on yuv420p planes, encoded by PyAV.
 
 A still is panned or zoomed; a scene whose file is a video clip (tools/media/clips.py) plays the clip's
-own motion instead, trimmed or looped to the scene."""
+own motion instead, trimmed or looped to the scene. A scene's text (its heading, counter, headline) is a
+separate transparent layer laid unmoved over the moving picture, fading with its scene; captions go on top
+in the video's one caption style (tools/media/caption_overlay.py), inside the safe areas."""
 
 from __future__ import annotations
 
@@ -17,91 +19,44 @@ import av
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from state.job import CAPTIONS
 from tools.errors import BadInput
 from tools.files import atomic_path
-from tools.images.fonts import BOLD_FONT, drawable_lines, font_for, wrap_text
+from tools.images.fonts import BOLD_FONT
+from tools.images.safe_areas import safe_areas
+from tools.media.caption_overlay import CaptionLayout, CaptionPainter, caption_at, lay_out_caption
 from tools.media.clips import ClipPlayer, is_clip
+from tools.media.layers import RGB_TO_YUV, Patch, blend, load_layer, patch_from_rgba
 from tools.media.subtitles import Cue
-from tools.text.line_breaks import join_lines
 
 MOTIONS = ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
 # Captions use the first shipped font that draws the cue: DejaVu Sans Bold, else the CJK font.
 FONT_PATH = BOLD_FONT
 AUDIO_RATE = 48_000
+# "plain" draws each cue white; "words" also colours the word being spoken; "off" draws no captions.
+CAPTION_MODES: tuple[str, ...] = CAPTIONS
 
 _MAX_ZOOM = 1.08
 _PAN_ZOOM = 1.08  # pans run across a slightly enlarged image so the edges never come into view
 _PAN_USE = 0.9  # share of the available slack a pan travels; the rest keeps the reflect border unused
-_SIDE_MARGIN = 0.06
-
-# BT.709 luma weights; limited ("tv") range puts Y in 16..235 and Cb/Cr in 16..240.
-_KR, _KB = 0.2126, 0.0722
-_KG = 1.0 - _KR - _KB
-_RGB_TO_YUV = np.array(
-    [
-        [219 / 255 * _KR, 219 / 255 * _KG, 219 / 255 * _KB, 16.0],
-        [-224 / 255 * _KR / (2 * (1 - _KB)), -224 / 255 * _KG / (2 * (1 - _KB)), 224 / 255 / 2, 128.0],
-        [224 / 255 / 2, -224 / 255 * _KG / (2 * (1 - _KR)), -224 / 255 * _KB / (2 * (1 - _KR)), 128.0],
-    ],
-    dtype=np.float32,
-)
 
 U8 = NDArray[np.uint8]
-U16 = NDArray[np.uint16]
 F32 = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
 class Segment:
     """One still (or clip) on the timeline and its camera motion; it is shown until the next segment's
-    start_s. A clip (an .mp4, .mov, .webm… file) ignores the motion: it moves by itself."""
+    start_s. A clip (an .mp4, .mov, .webm… file) ignores the motion: it moves by itself. `overlay` is the
+    scene's text layer (a transparent RGBA PNG of the frame's size), drawn unmoved over the moving picture."""
 
     image: Path
     start_s: float
     duration_s: float
     motion: str
-
-
-def caption_font_px(width: int, height: int) -> int:
-    """Nominal caption font size: 1/16 of the frame's short side (68 px at 1080 wide 9:16)."""
-    return max(10, round(min(width, height) / 16))
-
-
-def caption_box(width: int, height: int, n_lines: int) -> tuple[int, int, int, int]:
-    """The region (x0, y0, x1, y1) a caption of n_lines may occupy: centred, inside the platform safe area."""
-    font_px = caption_font_px(width, height)
-    margin = _even_up(math.ceil(_SIDE_MARGIN * width))
-    # Vertical apps overlay the caption, handle and buttons on the bottom ~20-25 %; stay clear of it.
-    bottom = _even_down(int(height * (0.75 if height > width else 0.78)))
-    block = _even_up(n_lines * _line_height(font_px) + 2 * _pad_y(font_px))
-    return margin, bottom - block, width - margin, bottom
-
-
-def _line_height(font_px: int) -> int:
-    """Baseline-to-baseline distance for a font size."""
-    return round(font_px * 1.22)
-
-
-def _pad_y(font_px: int) -> int:
-    """Space between the caption box edge and the text, vertically."""
-    return round(font_px * 0.32)
-
-
-def _pad_x(font_px: int) -> int:
-    """Space between the caption box edge and the text, horizontally."""
-    return round(font_px * 0.45)
-
-
-def _even_up(value: int) -> int:
-    """Round up to an even number; chroma is subsampled 2x2, so overlays start and end on even pixels."""
-    return value + (value & 1)
-
-
-def _even_down(value: int) -> int:
-    """Round down to an even number."""
-    return value - (value & 1)
+    overlay: Path | None = None
 
 
 def rgb_to_yuv_planes(rgb: U8, rows_per_pass: int = 128) -> tuple[U8, U8, U8]:
@@ -115,7 +70,7 @@ def rgb_to_yuv_planes(rgb: U8, rows_per_pass: int = 128) -> tuple[U8, U8, U8]:
     step = max(2, rows_per_pass - rows_per_pass % 2)
     for top in range(0, height, step):
         bottom = min(height, top + step)
-        yuv = cv2.transform(rgb[top:bottom].astype(np.float32), _RGB_TO_YUV)
+        yuv = cv2.transform(rgb[top:bottom].astype(np.float32), RGB_TO_YUV)
         y[top:bottom] = np.clip(yuv[..., 0] + 0.5, 0, 255)
         # Averaging 2x2 blocks gives centre-sited chroma, matching the half-pixel offsets in _motion_matrices.
         half = (width // 2, (bottom - top) // 2)
@@ -134,21 +89,6 @@ class _Still:
     v: U8
 
 
-@dataclass
-class _Overlay:
-    """A pre-rendered caption: premultiplied planes and inverse alphas on a 256 scale, plus position."""
-
-    x: int
-    y: int
-    inv_y: U16
-    pm_y: U16
-    inv_c: U16
-    pm_u: U16
-    pm_v: U16
-    tmp_y: U16
-    tmp_c: U16
-
-
 def _load_still(path: Path, width: int, height: int) -> _Still:
     """Decode a still once, cover-fit it to the frame if needed, and convert it to yuv420p planes."""
     try:
@@ -165,94 +105,6 @@ def _load_still(path: Path, width: int, height: int) -> _Still:
         rgb = np.ascontiguousarray(resized[y0 : y0 + height, x0 : x0 + width])
     y, u, v = rgb_to_yuv_planes(rgb)
     return _Still(y, u, v)
-
-
-def _render_overlay(cue: Cue, width: int, height: int) -> _Overlay:
-    """Draw a cue once with Pillow (white bold text, dark stroke, translucent box) and convert to planes."""
-    # Emoji and other characters no shipped font has are left out; the run reports them (missing_glyphs).
-    lines = [line for line in drawable_lines(cue.lines) if line] or [" "]
-    everything = " ".join(lines)
-    x0, _y0, x1, _y1 = caption_box(width, height, 1)
-    nominal = caption_font_px(width, height)
-    pad_x, pad_y = _pad_x(nominal), _pad_y(nominal)
-    room = x1 - x0 - 2 * pad_x
-    smallest = max(8, nominal // 4)
-    size = nominal
-    while True:
-        font = font_for(everything, size)
-        stroke = max(2, round(size / 12))
-        text_w = max(font.getlength(line) for line in lines) + 2 * stroke
-        # 42-character lines are wider than a 9:16 frame at the nominal size, so long lines shrink to fit.
-        if text_w <= room or size <= smallest:
-            break
-        size = max(smallest, min(size - 1, math.floor(size * room / text_w)))
-    if text_w > room:
-        # Too long to read at any size on one line (cues not made by build_cues): wrap instead of overflowing.
-        lines = wrap_text(join_lines(lines), font, room - 2 * stroke)
-        text_w = max(font.getlength(line) for line in lines) + 2 * stroke
-    _x0, _y0, _x1, y1 = caption_box(width, height, len(lines))
-    line_h = _line_height(size)
-    box_w = _even_up(min(x1 - x0, math.ceil(text_w) + 2 * pad_x))
-    box_h = _even_up(len(lines) * line_h + 2 * pad_y)
-
-    card = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
-    ImageDraw.Draw(card).rounded_rectangle(
-        (0, 0, box_w - 1, box_h - 1), radius=round(nominal * 0.3), fill=(0, 0, 0, 140)
-    )
-    text = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(text)
-    for index, line in enumerate(lines):
-        centre = (box_w / 2, pad_y + line_h * (index + 0.5))
-        draw.text(
-            centre,
-            line,
-            font=font,
-            fill=(255, 255, 255, 255),
-            anchor="mm",
-            stroke_width=stroke,
-            stroke_fill=(0, 0, 0, 255),
-        )
-    card.alpha_composite(text)
-
-    rgba = np.asarray(card).astype(np.float32)
-    alpha: F32 = rgba[..., 3] / np.float32(255.0)
-    yuv = np.asarray(cv2.transform(np.ascontiguousarray(rgba[..., :3]), _RGB_TO_YUV), dtype=np.float32)
-    # Premultiply before subsampling so chroma at glyph edges is weighted by coverage.
-    premult: F32 = yuv * alpha[..., None]
-    half = (box_w // 2, box_h // 2)
-    chroma = np.ascontiguousarray(premult[..., 1:])
-    premult_c = np.asarray(cv2.resize(chroma, half, interpolation=cv2.INTER_AREA), dtype=np.float32)
-    alpha_c = np.asarray(cv2.resize(alpha, half, interpolation=cv2.INTER_AREA), dtype=np.float32)
-
-    def inv(a: F32) -> U16:
-        return np.asarray(np.rint(256 - a * 256), dtype=np.uint16)
-
-    def pm(p: F32) -> U16:
-        return np.asarray(np.rint(p * 256 + 128), dtype=np.uint16)
-
-    left = _even_down((width - box_w) // 2)
-    top = _even_down(y1 - box_h)
-    return _Overlay(
-        x=left,
-        y=top,
-        inv_y=inv(alpha),
-        pm_y=pm(premult[..., 0]),
-        inv_c=inv(alpha_c),
-        pm_u=pm(premult_c[..., 0]),
-        pm_v=pm(premult_c[..., 1]),
-        tmp_y=np.empty((box_h, box_w), np.uint16),
-        tmp_c=np.empty((box_h // 2, box_w // 2), np.uint16),
-    )
-
-
-def _blend_overlay(plane: U8, x: int, y: int, inv_a: U16, pm: U16, tmp: U16) -> None:
-    """Alpha-blend a premultiplied overlay into a plane in place: (dst * (256 - a) + src * a + 128) >> 8."""
-    h, w = inv_a.shape
-    roi = plane[y : y + h, x : x + w]
-    np.multiply(roi, inv_a, out=tmp)
-    np.add(tmp, pm, out=tmp)
-    np.right_shift(tmp, 8, out=tmp)
-    roi[...] = tmp
 
 
 def _scale_shift(src: U8, matrix: F32, dst: U8) -> None:
@@ -353,12 +205,25 @@ def _validate(segments: Sequence[Segment], width: int, height: int, fps: int) ->
             raise BadInput(f"scene {seg.image} starts before the previous one; sort segments by start time")
         if not Path(seg.image).is_file():
             raise BadInput(f"scene image not found: {seg.image}; re-render the scene card")
+        if seg.overlay is not None:
+            _check_layer(Path(seg.overlay))
         previous = seg.start_s
+
+
+def _check_layer(path: Path) -> None:
+    """Refuse a missing or unreadable text layer before the render starts (reading its header only)."""
+    if not path.is_file():
+        raise BadInput(f"scene text layer not found: {path}; re-render the scene card")
+    try:
+        with Image.open(path):
+            pass
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot read scene text layer {path}: {exc}; re-render the scene card") from exc
 
 
 class _Composer:
     """Builds each output frame into one reused yuv420p buffer; holds at most two stills (or clip players)
-    and one caption."""
+    with their text layers, and the drawings of one cue."""
 
     def __init__(
         self,
@@ -368,10 +233,14 @@ class _Composer:
         height: int,
         fps: int,
         transition_s: float,
+        captions: str = "plain",
     ) -> None:
-        """Precompute the timeline; stills and captions are loaded lazily and dropped once passed."""
+        """Precompute the timeline; stills, layers and captions are loaded lazily and dropped once passed."""
         self.segments = list(segments)
-        self.cues = sorted((c for c in cues if c.end_s > c.start_s), key=lambda c: c.start_s)
+        shown = [] if captions == "off" else [c for c in cues if c.end_s > c.start_s]
+        self.cues = sorted(shown, key=lambda c: c.start_s)
+        self.highlight = captions == "words"
+        self.areas = safe_areas(width, height)
         self.width, self.height, self.fps = width, height, fps
         self.total = segments[-1].start_s + segments[-1].duration_s
         self.n_frames = max(1, round(self.total * fps))
@@ -387,9 +256,13 @@ class _Composer:
         self.scratch_v: U8 = np.empty((h // 2, w // 2), np.uint8)
         self._stills: dict[int, _Still] = {}
         self._clips: dict[int, ClipPlayer] = {}
-        self._overlays: dict[int, _Overlay] = {}
+        self._layers: dict[int, list[Patch]] = {}
         self._segment = 0
         self._cue = 0
+        self._layout: CaptionLayout | None = None
+        self._painter: CaptionPainter | None = None
+        # The current cue's drawings, by (page, highlighted word): each is drawn once, then reused.
+        self._drawings: dict[tuple[int, int | None], Patch] = {}
 
     def _still(self, index: int) -> _Still:
         """The decoded planes of segment `index`, loading them on first use."""
@@ -409,9 +282,19 @@ class _Composer:
             self._clips[index] = player
         return player
 
+    def _layer(self, index: int) -> list[Patch]:
+        """Segment `index`'s text layer as patches (none without one), loaded on first use."""
+        layer = self._layers.get(index)
+        if layer is None:
+            path = self.segments[index].overlay
+            layer = [] if path is None else load_layer(Path(path), self.width, self.height)
+            self._layers[index] = layer
+        return layer
+
     def _drop(self, index: int) -> None:
-        """Forget segment `index`'s decoded still or clip once it is no longer shown."""
+        """Forget segment `index`'s decoded still or clip and its text layer once it is no longer shown."""
         self._stills.pop(index, None)
+        self._layers.pop(index, None)
         if (player := self._clips.pop(index, None)) is not None:
             player.close()
 
@@ -421,17 +304,19 @@ class _Composer:
             self._drop(index)
 
     def _draw(self, index: int, t: float, y: U8, u: U8, v: U8) -> None:
-        """Warp segment `index` at time t into the given planes (or play its clip there)."""
+        """Warp segment `index` at time t into the given planes (or play its clip there), then lay its text
+        layer over it unmoved; a crossfade then mixes whole scenes, so each layer fades with its scene."""
         span = self.spans[index]
         if is_clip(self.segments[index].image):
             self._clip(index).draw(t - span.visible_from, y, u, v)
-            return
-        progress = _ease((t - span.visible_from) / max(span.visible_to - span.visible_from, 1e-6))
-        luma, chroma = _motion_matrices(self.segments[index].motion, progress, self.width, self.height)
-        still = self._still(index)
-        _scale_shift(still.y, luma, y)
-        _scale_shift(still.u, chroma, u)
-        _scale_shift(still.v, chroma, v)
+        else:
+            progress = _ease((t - span.visible_from) / max(span.visible_to - span.visible_from, 1e-6))
+            luma, chroma = _motion_matrices(self.segments[index].motion, progress, self.width, self.height)
+            still = self._still(index)
+            _scale_shift(still.y, luma, y)
+            _scale_shift(still.u, chroma, u)
+            _scale_shift(still.v, chroma, v)
+        blend(self._layer(index), y, u, v)
 
     def frame(self, k: int) -> U8:
         """Compose frame k into the shared buffer and return it (valid until the next call)."""
@@ -452,20 +337,23 @@ class _Composer:
         return self.buffer
 
     def _caption(self, t: float) -> None:
-        """Blend the cue active at time t, rendering it on first use and dropping finished ones."""
+        """Blend the cue active at time t (its page, and the word being spoken in "words" mode), drawing
+        each page and highlight once and forgetting a cue's drawings when it ends."""
         while self._cue < len(self.cues) and self.cues[self._cue].end_s <= t:
-            self._overlays.pop(self._cue, None)
+            self._layout = self._painter = None
+            self._drawings.clear()
             self._cue += 1
         if self._cue >= len(self.cues) or self.cues[self._cue].start_s > t:
             return
-        overlay = self._overlays.get(self._cue)
-        if overlay is None:
-            overlay = _render_overlay(self.cues[self._cue], self.width, self.height)
-            self._overlays[self._cue] = overlay
-        o = overlay
-        _blend_overlay(self.y, o.x, o.y, o.inv_y, o.pm_y, o.tmp_y)
-        _blend_overlay(self.u, o.x // 2, o.y // 2, o.inv_c, o.pm_u, o.tmp_c)
-        _blend_overlay(self.v, o.x // 2, o.y // 2, o.inv_c, o.pm_v, o.tmp_c)
+        if self._layout is None or self._painter is None:
+            self._layout = lay_out_caption(self.cues[self._cue], self.areas)
+            self._painter = CaptionPainter(self._layout)
+        key = caption_at(self._layout, t, self.highlight)
+        drawing = self._drawings.get(key)
+        if drawing is None:
+            rgba, left, top = self._painter.draw(*key)
+            drawing = self._drawings[key] = patch_from_rgba(rgba, left, top)
+        blend((drawing,), self.y, self.u, self.v)
 
 
 def _read_audio(path: Path, n_samples: int) -> NDArray[np.float32]:
@@ -517,16 +405,21 @@ def render_video(
     crf: int = 23,
     preset: str = "veryfast",
     progress: Callable[[float], None] | None = None,
+    captions: str = "plain",
 ) -> Path:
-    """Render segments with motion, crossfades and burned-in captions to an H.264/AAC MP4, atomically.
+    """Render segments with motion, crossfades, their text layers and burned-in captions to an H.264/AAC
+    MP4, atomically.
 
-    `progress` is called with the fraction done before each frame; it may raise to stop the render, and
-    then no file is left at `out_path`.
+    `captions` is one of CAPTION_MODES: "plain", "words" (the word being spoken, from `Cue.words`, is
+    drawn in yellow) or "off". `progress` is called with the fraction done before each frame; it may raise
+    to stop the render, and then no file is left at `out_path`.
     """
+    if captions not in CAPTION_MODES:
+        raise BadInput(f"unknown captions {captions!r}; use one of {', '.join(CAPTION_MODES)}")
     _validate(segments, width, height, fps)
     if not Path(soundtrack).is_file():
         raise BadInput(f"soundtrack not found: {soundtrack}; build the soundtrack before rendering")
-    composer = _Composer(segments, cues, width, height, fps, transition_s)
+    composer = _Composer(segments, cues, width, height, fps, transition_s, captions)
     n_frames = composer.n_frames
     audio = _read_audio(Path(soundtrack), round(n_frames / fps * AUDIO_RATE))
 

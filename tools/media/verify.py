@@ -10,10 +10,8 @@ from pathlib import Path
 import av
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 
 from tools.errors import VerificationFailed
-from tools.files import atomic_path
 from tools.media.ffmpeg import run_ffmpeg
 
 _RANGES = {0: "unknown", 1: "tv", 2: "pc"}
@@ -169,19 +167,6 @@ def _sample_frames(path: Path, points: int) -> list[tuple[float, float, float, f
     return out
 
 
-def _frame_at(
-    container: av.container.InputContainer, video: av.VideoStream, at_s: float
-) -> av.VideoFrame | None:
-    """Decode the frame on screen at `at_s` (the last one starting at or before it)."""
-    container.seek(max(0, int(at_s / video.time_base)) if video.time_base else 0, stream=video, backward=True)
-    chosen = None
-    for frame in container.decode(video):
-        if chosen is not None and frame.time is not None and frame.time > at_s + 1e-6:
-            break
-        chosen = frame
-    return chosen
-
-
 def frame_luma_stats(path: Path, points: int = 8) -> list[tuple[float, float, float]]:
     """(luma mean, luma std, border luma mean) at `points` evenly spaced times; border: darkest edge strip."""
     return [(mean, std, border) for mean, std, border, _ in _sample_frames(path, points)]
@@ -236,34 +221,3 @@ def verify_video(
     if bars:
         problems.append("black border bars at " + ", ".join(f"{t:.1f} s" for t in bars))
     return probe, loudness, problems
-
-
-def extract_thumbnail(video: Path, out_path: Path, at_s: float, max_width: int = 720) -> Path:
-    """Save the frame near `at_s` as a JPEG (quality 88) at most max_width wide, atomically."""
-    with _open(video) as container:
-        if not container.streams.video:
-            raise VerificationFailed(f"{video} has no video stream; render it again")
-        stream = container.streams.video[0]
-        duration = (container.duration or 0) / 1_000_000
-        at = min(max(0.0, at_s), max(0.0, duration - 0.05))
-        frame = _frame_at(container, stream, at)
-        if frame is None:
-            raise VerificationFailed(f"no frame could be decoded from {video} at {at:.2f} s; render it again")
-        width = min(max_width, frame.width)
-        height = max(2, round(frame.height * width / frame.width))
-        # Convert with the file's own matrix and range; guessing BT.601 would shift the colours.
-        space = frame.colorspace if frame.colorspace in (1, 5, 6, 7, 9) else 1
-        rgb = frame.reformat(
-            width=width,
-            height=height,
-            format="rgb24",
-            src_colorspace=space,
-            dst_colorspace=space,
-            interpolation="AREA",
-            src_color_range=frame.color_range or 1,
-            dst_color_range=2,
-        )
-        image = Image.fromarray(np.asarray(rgb.to_ndarray(), dtype=np.uint8))
-    with atomic_path(out_path) as tmp:
-        image.save(tmp, format="JPEG", quality=88)
-    return out_path

@@ -20,3 +20,16 @@ def price_call(
 def gpu_cost(wall_ms: float, gpu_usd_per_hour: float) -> float:
     """A self-hosted call's share of the GPU's hourly cost, in USD."""
     return wall_ms / 3_600_000 * gpu_usd_per_hour
+
+
+# Below half a hundredth of a cent, a saving rounds to nothing at four decimals.
+_NOTHING = 0.00005
+
+
+def savings_words(savings_usd: float) -> str:
+    """The savings versus premium in words; never 'saved' when nothing was."""
+    if savings_usd >= _NOTHING:
+        return f"saved ${savings_usd:.4f} versus premium"
+    if savings_usd <= -_NOTHING:
+        return f"no savings: self-hosting cost ${-savings_usd:.4f} more than premium would have"
+    return "no savings: no call was answered in place of a paid cloud provider"

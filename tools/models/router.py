@@ -39,6 +39,9 @@ log = structlog.get_logger("reelforge.router")
 MAX_RETRY_WAIT_S = 30.0
 PROBE_TIMEOUT_S = 0.25
 PROBE_TTL_S = 30.0
+# The tiers whose calls can save money: answered on the user's own machines or for free, in place of a
+# paid cloud provider in the same chain. Offline calls never count: nobody would have paid for a card.
+_SAVING_TIERS = ("self-hosted", "free")
 # What a provider answers: a JSON object, media bytes, or a chat turn (text and tool calls).
 Answer = TextAnswer | MediaAnswer | ChatAnswer
 
@@ -91,7 +94,16 @@ class Reachability:
 
 
 class Router:
-    """Routes one capability's calls through its ordered slots."""
+    """Routes one capability's calls through its ordered slots.
+
+    Every call is ledgered with its cost and `premium_usd`, the baseline its savings are measured
+    against (savings = premium - cost):
+    - a call answered by a self-hosted or free provider while the chain holds a paid cloud provider
+      (`premium_alternative`): what the premium price table would have charged for it;
+    - every other call (offline, no paid provider in the chain, a paid provider's own call, a failure):
+      its own cost, so it saves nothing. A paid call is not "saved" against a dearer premium model the
+      user never set up.
+    """
 
     def __init__(
         self,
@@ -113,6 +125,7 @@ class Router:
         self.gpu_usd_per_hour, self.run_id = gpu_usd_per_hour, run_id
         self._reachable = reachable or Reachability()
         self._sleep = sleep
+        self.premium_alternative = any(_paid(slot, self.capability) for slot in slots)
 
     def _usable(self, slot: Slot) -> bool:
         # A provider the user set up is always tried; a built-in default only when something listens there.
@@ -296,11 +309,13 @@ class Router:
             )
         else:
             cost = 0.0
-        premium = 0.0
-        if answer is not None:
+        # Savings are counted only where they are real (see premium_alternative): elsewhere "premium" is
+        # the call's own cost, so it saved exactly nothing.
+        premium = cost
+        if answer is not None and provider.tier in _SAVING_TIERS and self.premium_alternative:
             billed_out = tokens_out
             if isinstance(answer, TextAnswer) and not (tokens_in or tokens_out):
-                # The offline writer counts no tokens; estimate what a premium model would have billed.
+                # A free text endpoint may count no tokens; estimate what a premium model would have billed.
                 billed_out = _estimate_tokens(answer.data)
             premium = price_call(
                 self.premium, tokens_in=tokens_in, tokens_out=billed_out, images=images, audio_s=audio_s
@@ -337,6 +352,23 @@ class Router:
                 failures or ["the better providers were skipped"]
             )
         return Routed(answer, provider.name, provider.tier, answer.model, failures, degraded)
+
+
+def _paid(slot: Slot, capability: str) -> bool:
+    """Whether `slot` is a cloud provider the user set up (with its key) that charges for `capability`.
+
+    A cloud provider whose price table charges nothing for it (Hugging Face's free tier, by default)
+    is no premium alternative: a call kept off it saves nothing.
+    """
+    price = slot.price
+    if slot.provider.tier != "cloud" or price is None:
+        return False
+    charges = {
+        "text": price.text_in_per_mtok > 0 or price.text_out_per_mtok > 0,
+        "image": price.per_image > 0,
+        "speech": price.speech_per_minute > 0,
+    }
+    return charges.get(capability, False)
 
 
 def _min_rank(best: int | None, slot: Slot) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Any
@@ -103,7 +104,11 @@ class ModelRouter:
 
 
 def summarise_usage(records: list[UsageRecord]) -> dict[str, Any]:
-    """Totals and a per-provider breakdown of `records`, JSON-native."""
+    """Totals and a per-provider breakdown of `records`, JSON-native.
+
+    `savings_usd` is premium minus cost: only calls answered in place of a paid cloud provider have a
+    premium above their cost (see tools.models.router.Router), so it is 0 for an offline run.
+    """
     by_provider: dict[str, dict[str, Any]] = {}
     for record in records:
         row = by_provider.setdefault(
@@ -115,15 +120,17 @@ def summarise_usage(records: list[UsageRecord]) -> dict[str, Any]:
         row["cost_usd"] += record.cost_usd
         if record.capability not in row["capabilities"]:
             row["capabilities"].append(record.capability)
-    cost = sum(r.cost_usd for r in records)
-    premium = sum(r.premium_usd for r in records)
+    cost = math.fsum(r.cost_usd for r in records)
+    premium = math.fsum(r.premium_usd for r in records)
+    # Per call, so the many calls that saved nothing (premium = cost) add exactly 0, never a rounding -0.0.
+    savings = math.fsum(r.premium_usd - r.cost_usd for r in records)
     ok = [r for r in records if r.ok]
     return {
         "calls": len(records),
         "failures": len(records) - len(ok),
         "cost_usd": round(cost, 6),
         "premium_usd": round(premium, 6),
-        "savings_usd": round(premium - cost, 6),
+        "savings_usd": round(savings, 6) + 0.0,
         "self_hosted_share": round(sum(r.tier == "self-hosted" for r in ok) / len(ok), 4) if ok else 0.0,
         "by_provider": {
             name: {**row, "cost_usd": round(row["cost_usd"], 6)} for name, row in by_provider.items()

@@ -6,6 +6,7 @@ import ctypes
 import re
 import threading
 import wave
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from state.artifacts import SpokenSentence
 from state.context import SpeechResult
 from tools.errors import BadInput, ToolUnavailable
 from tools.files import atomic_path
+from tools.speech.words import place_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,7 +31,9 @@ _INITIALIZE_DONT_EXIT = 0x8000  # without it espeak-ng calls exit() when its dat
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
 _EVENT_SENTENCE = 2
+_PHONEMES_IPA = 0x02
 _RATE = 1
 _PITCH = 3
 # espeak-ng's default pitch, and how each later take shifts it: the same words, audibly a new take.
@@ -245,6 +249,7 @@ class _Engine:
     callback: Any = None
     pcm: list[bytes] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)  # (first character, milliseconds)
+    words: list[tuple[int, int]] = field(default_factory=list)  # (first character, milliseconds)
 
 
 # espeak-ng keeps its voice, buffers and callback in process-global state: one lock guards all of it.
@@ -257,13 +262,15 @@ class EspeakSynthesizer:
 
     provider = "espeak-ng"
     tier = "offline"
+    # How the words of its clips are timed (one of state.WORD_TIMINGS): by espeak-ng's own word events.
+    timing = "voice"
 
     def __init__(self) -> None:
         with _LOCK:
             self.sample_rate: int = _engine().sample_rate
 
     def synthesize(self, text: str, out_path: Path, take: int = 0) -> SpeechResult:
-        """Speak `text` into a mono 16-bit WAV at `out_path`, timing each sentence from espeak-ng's events.
+        """Speak `text` into a mono 16-bit WAV at `out_path`, with sentences and words timed by espeak-ng.
 
         espeak-ng always says the same words the same way, so each later `take` shifts the pitch a little.
         """
@@ -278,7 +285,7 @@ class EspeakSynthesizer:
         )
         with _LOCK:
             engine = _engine()
-            engine.pcm, engine.sentences = [], []
+            engine.pcm, engine.sentences, engine.words = [], [], []
             engine.lib.espeak_SetParameter(_PITCH, pitch, 0)
             try:
                 status = engine.lib.espeak_Synth(
@@ -286,8 +293,8 @@ class EspeakSynthesizer:
                 )
             finally:
                 engine.lib.espeak_SetParameter(_PITCH, _BASE_PITCH, 0)
-            pcm, marks = b"".join(engine.pcm), engine.sentences
-            engine.pcm, engine.sentences = [], []
+            pcm, marks, word_marks = b"".join(engine.pcm), engine.sentences, engine.words
+            engine.pcm, engine.sentences, engine.words = [], [], []
         if status != 0:
             raise ToolUnavailable(
                 f"espeak-ng failed to speak the narration (error {status}); reinstall it with: {INSTALL_HINT}"
@@ -298,17 +305,42 @@ class EspeakSynthesizer:
             raise BadInput("the narration text has no speakable words; write the narration as words")
 
         rate = engine.sample_rate
-        sentences = _sentences(spoken, marks, loud, rate)
+        sentences = _sentences(spoken, marks, word_marks, loud, rate)
         write_wav(out_path, pcm, rate)
         return SpeechResult(
-            path=out_path, duration_s=samples.size / rate, sample_rate=rate, sentences=sentences
+            path=out_path,
+            duration_s=samples.size / rate,
+            sample_rate=rate,
+            sentences=sentences,
+            timing=self.timing,
         )
 
 
+def ipa(text: str) -> str:
+    """Return how espeak-ng's 'en-us' voice pronounces `text`, in IPA; raise ToolUnavailable without it."""
+    data = ctypes.create_string_buffer(text.encode("utf-8"))
+    cursor = ctypes.c_void_p(ctypes.addressof(data))
+    clauses: list[str] = []
+    with _LOCK:
+        engine = _engine()
+        # espeak-ng moves the cursor clause by clause and sets it to NULL after the last one.
+        while cursor.value:
+            clause = engine.lib.espeak_TextToPhonemes(ctypes.byref(cursor), _CHARS_UTF8, _PHONEMES_IPA)
+            if not clause:
+                break
+            clauses.append(clause.decode("utf-8", "replace"))
+    return " ".join(clauses)
+
+
 def _sentences(
-    spoken: SpokenText, marks: list[tuple[int, int]], loud: NDArray[np.bool_], rate: int
+    spoken: SpokenText,
+    marks: list[tuple[int, int]],
+    word_marks: list[tuple[int, int]],
+    loud: NDArray[np.bool_],
+    rate: int,
 ) -> list[SpokenSentence]:
-    """Cut the text at espeak-ng's sentence events; time each sentence from its first to last loud sample."""
+    """Cut the text at espeak-ng's sentence events; time each sentence from its first to last loud sample,
+    and each of its words from espeak-ng's word events."""
     text = spoken.text
     starts: list[tuple[int, int]] = []
     for char, millis in sorted(marks):
@@ -320,10 +352,16 @@ def _sentences(
     starts[0] = (0, 0)
 
     total = len(loud)
-    spans: list[tuple[str, int, int]] = []
+    # Each span: its text, first and end sample, and where each of its words sits in the original text.
+    spans: list[tuple[str, int, int, list[tuple[int, int]]]] = []
     for index, (char, sample) in enumerate(starts):
         next_char, next_sample = starts[index + 1] if index + 1 < len(starts) else (len(text), total)
         sentence = spoken.excerpt(char, next_char)
+        begin = spoken.origin[char]
+        tokens = [
+            (begin + match.start(), begin + match.end())
+            for match in re.finditer(r"\S+", spoken.original[begin : spoken.origin[next_char]])
+        ]
         first, last = sample, min(max(next_sample, sample), total)
         loud_at = loud[first:last].nonzero()[0]
         if loud_at.size:
@@ -332,14 +370,57 @@ def _sentences(
             last = first
         if spans and (not sentence or not loud_at.size):
             # Text that espeak-ng did not voice, or silence with no text, belongs to its neighbour.
-            spans[-1] = (f"{spans[-1][0]} {sentence}".strip(), spans[-1][1], max(spans[-1][2], last))
+            before = spans[-1]
+            spans[-1] = (
+                f"{before[0]} {sentence}".strip(),
+                before[1],
+                max(before[2], last),
+                before[3] + tokens,
+            )
         elif spans and spans[-1][1] == spans[-1][2]:
-            spans[-1] = (f"{spans[-1][0]} {sentence}".strip(), first, last)
+            before = spans[-1]
+            spans[-1] = (f"{before[0]} {sentence}".strip(), first, last, before[3] + tokens)
         else:
-            spans.append((sentence, first, last))
-    return [
-        {"text": sentence, "start_s": first / rate, "end_s": last / rate} for sentence, first, last in spans
-    ]
+            spans.append((sentence, first, last, tokens))
+
+    # Word events in the original text's characters, in order, each with the sample where it was spoken.
+    events = sorted(
+        (spoken.origin[min(max(char, 0), len(text))], round(millis * rate / 1000))
+        for char, millis in word_marks
+    )
+    at = [position for position, _ in events]
+    timed: list[SpokenSentence] = []
+    for sentence, first, last, tokens in spans:
+        marked: list[int | None] = []
+        for index, (begin, end) in enumerate(tokens):
+            # An event inside the word, or in the blank just before it (espeak-ng skips opening quotes).
+            low = tokens[index - 1][1] if index else begin
+            hit = bisect_left(at, low)
+            marked.append(events[hit][1] if hit < len(at) and at[hit] < end else None)
+        starts_s = [
+            None if mark is None else _first_loud(loud, mark, _next_mark(marked, index, last)) / rate
+            for index, mark in enumerate(marked)
+        ]
+        timed.append(
+            {
+                "text": sentence,
+                "start_s": first / rate,
+                "end_s": last / rate,
+                "words": place_words(sentence, starts_s, first / rate, last / rate),
+            }
+        )
+    return timed
+
+
+def _next_mark(marked: list[int | None], index: int, last: int) -> int:
+    """The sample of the next word event after word `index`, or the sentence's end when it has none."""
+    return next((mark for mark in marked[index + 1 :] if mark is not None), last)
+
+
+def _first_loud(loud: NDArray[np.bool_], start: int, stop: int) -> int:
+    """The first loud sample from `start` up to `stop`: espeak-ng marks a word before its leading pause."""
+    found = loud[start:stop].nonzero()[0]
+    return start + int(found[0]) if found.size else start
 
 
 def _cut_before_openers(text: str, char: int) -> int:
@@ -387,6 +468,8 @@ def _load() -> _Engine:
         ctypes.c_void_p,
     ]
     lib.espeak_Synth.restype = ctypes.c_int
+    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
 
     sample_rate = lib.espeak_Initialize(
         _AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode(), _INITIALIZE_DONT_EXIT
@@ -400,7 +483,7 @@ def _load() -> _Engine:
     engine = _Engine(lib=lib, sample_rate=sample_rate)
 
     def collect(wav: Any, count: int, events: Any) -> int:
-        """Keep the samples and sentence starts espeak-ng hands over; returning 0 means carry on."""
+        """Keep the samples, sentence and word starts espeak-ng hands over; returning 0 means carry on."""
         if count > 0:
             engine.pcm.append(ctypes.string_at(wav, count * 2))
         index = 0
@@ -408,6 +491,8 @@ def _load() -> _Engine:
             event = events[index]
             if event.type == _EVENT_SENTENCE:
                 engine.sentences.append((max(event.text_position - 1, 0), event.audio_position))
+            elif event.type == _EVENT_WORD:
+                engine.words.append((max(event.text_position - 1, 0), event.audio_position))
             index += 1
         return 0
 

@@ -55,6 +55,8 @@ def breaks_anywhere(char: str) -> bool:
 
 def columns(text: str) -> int:
     """Display width in columns: wide and fullwidth characters count two, combining and format ones none."""
+    if text.isascii():
+        return len(text)  # no wide, combining or format characters below U+0080
     width = 0
     for char in text:
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
@@ -69,6 +71,9 @@ def units(text: str) -> list[Unit]:
     Kinsoku rules keep closing punctuation and small kana with the character before, and opening
     punctuation with the character after, so no line starts with "。" or ends with "「".
     """
+    if all(ord(char) < _NO_SPACE_BLOCKS[0][0] for char in text):
+        # Nothing to break between: only spaces split it (the common case, so kept fast).
+        return [Unit(word, index > 0) for index, word in enumerate(text.split())]
     found: list[Unit] = []
     current = ""
     spaced = gap = False

@@ -21,8 +21,6 @@ from tools.text.outline_phrases import (
     GUIDANCE_ORDER,
     GUIDANCE_PRIORITY,
     HISTORY,
-    MAX_SCENES,
-    MIN_SCENES,
     OUTLINE_BY_COUNT,
     OUTLINE_HOOKS,
     OUTLINE_TITLES,
@@ -31,7 +29,14 @@ from tools.text.outline_phrases import (
     TINY_HOOKS,
     Slot,
 )
-from tools.text.quality import count_words, normalise_text, problem_code, word_limits
+from tools.text.quality import (
+    count_words,
+    normalise_text,
+    planned_scene_count,
+    problem_code,
+    scene_budgets,
+    word_limits,
+)
 from tools.text.script_revision import revise_script
 from tools.text.topic_phrasing import clean_topic, fill_in, pick, pick_title, subject_of
 
@@ -54,7 +59,11 @@ def write_script(
     *,
     source_titles: Mapping[str, str] | None = None,
 ) -> Script:
-    """Write a script from facts (quoted verbatim) or, with none, an honest outline of questions."""
+    """Write a script from facts (quoted verbatim) or, with none, an honest outline of questions.
+
+    It aims at TARGET_FILL of what the voice can say; each scene grows only within its own budget
+    (`scene_budgets` of the gate's maximum), the one a model is given too.
+    """
     _, max_words = word_limits(duration_s, words_per_second)
     if not topic or not topic.strip():
         raise BadInput("the topic is empty; give a topic such as 'the history of coffee'")
@@ -65,23 +74,19 @@ def write_script(
         REVISED_FILL if feedback and "too_many_words" in {problem_code(p) for p in feedback} else TARGET_FILL
     )
     target = duration_s * words_per_second * fill
-    count = _scene_count(duration_s)
+    count = planned_scene_count(duration_s)
+    budgets = scene_budgets(max_words, count)
     cap = _sentence_cap(target, count)
 
     usable = _usable_facts(facts)
     script = None
     if usable:
-        script = _fact_script(key, clean, subject, usable, count, cap, target, max_words, source_titles or {})
+        script = _fact_script(key, clean, subject, usable, budgets, cap, target, source_titles or {})
     if script is None:
-        script = _outline_script(key, clean, subject, count, cap, target, max_words, bool(usable), duration_s)
+        script = _outline_script(key, clean, subject, budgets, cap, target, bool(usable), duration_s)
     if feedback:
         script = revise_script(script, feedback, duration_s, words_per_second)
     return script
-
-
-def _scene_count(duration_s: int) -> int:
-    """About 5 scenes up to 30 s, growing to 8 at 90 s and beyond."""
-    return max(MIN_SCENES, min(MAX_SCENES, MIN_SCENES + int((duration_s - 30) * 3 / 60 + 0.5)))
 
 
 def _sentence_cap(target: float, count: int) -> int:
@@ -105,25 +110,37 @@ def _usable_facts(facts: Sequence[Fact]) -> list[Fact]:
     return usable
 
 
-def _advance(stages: list[list[list[str]]], target: float) -> list[list[str]]:
-    """Grow the shortest scene that can still grow, one stage at a time, while the script fits the target."""
+def _advance(stages: list[list[list[str]]], target: float, budgets: list[int]) -> list[list[str]]:
+    """Grow the shortest scene that can still grow, one stage at a time, while the script fits the target:
+    within each scene's own budget first, and past it only when no scene can grow within its own."""
     level = [0] * len(stages)
     words = [sum(count_words(s) for s in scene[0]) for scene in stages]
     total = sum(words)
     while True:
         # Shortest first keeps scenes balanced: none gets a third line while another has only its tiny one.
-        for position in sorted(range(len(stages)), key=lambda i: (words[i], i)):
-            nxt = level[position] + 1
-            if nxt >= len(stages[position]):
-                continue
-            new_words = sum(count_words(s) for s in stages[position][nxt])
-            if total - words[position] + new_words <= target:
-                total += new_words - words[position]
-                words[position] = new_words
-                level[position] = nxt
-                break
-        else:
+        order = sorted(range(len(stages)), key=lambda i: (words[i], i))
+        # A stage is a whole sentence or more, so a scene's budget can leave room no scene can use.
+        growths = [
+            (position, new_words)
+            for position in order
+            if level[position] + 1 < len(stages[position])
+            and total - words[position] + (new_words := _stage_words(stages, position, level[position] + 1))
+            <= target
+        ]
+        if not growths:
             return [scene[level[position]] for position, scene in enumerate(stages)]
+        # Within its budget the shortest scene grows; past them all, the one that overshoots its budget least.
+        within = [growth for growth in growths if growth[1] <= budgets[growth[0]]]
+        position, new_words = (
+            within[0] if within else min(growths, key=lambda g: (g[1] - budgets[g[0]], g[0]))
+        )
+        total += new_words - words[position]
+        words[position] = new_words
+        level[position] += 1
+
+
+def _stage_words(stages: list[list[list[str]]], position: int, level: int) -> int:
+    return sum(count_words(s) for s in stages[position][level])
 
 
 def _shrink_base(stages: list[list[list[str]]], max_words: int) -> list[list[list[str]]]:
@@ -197,14 +214,14 @@ def _outline_script(
     key: str,
     clean: str,
     subject: str,
-    count: int,
+    budgets: list[int],
     cap: int,
     target: float,
-    max_words: int,
     facts_skipped: bool,
     duration_s: int,
 ) -> Script:
     """A topic-only script: questions and guidance about the topic, with no asserted facts."""
+    count, max_words = len(budgets), sum(budgets)
     hook = (
         fill_in(pick(TINY_HOOKS, key, "tiny-hook"), subject),
         fill_in(pick(OUTLINE_HOOKS, key, "hook"), subject),
@@ -228,7 +245,7 @@ def _outline_script(
             core = _slot_core(slot, key, name, subject, cap, openings=openings)
         first, last = position == 0, position == count - 1
         stages.append(_ladder(core, hook if first else None, cta if last else None, cap))
-    chosen = _advance(_shrink_base(stages, max_words), target)
+    chosen = _advance(_shrink_base(stages, max_words), target, budgets)
 
     title = pick_title(key, clean, subject, OUTLINE_TITLES)
     used: set[str] = set()
@@ -328,13 +345,13 @@ def _fact_script(
     clean: str,
     subject: str,
     facts: list[Fact],
-    count: int,
+    budgets: list[int],
     cap: int,
     target: float,
-    max_words: int,
     source_titles: Mapping[str, str],
 ) -> Script | None:
     """A script whose scenes quote the facts verbatim; None when no fact fits the duration."""
+    count, max_words = len(budgets), sum(budgets)
     hook = (
         fill_in(pick(TINY_HOOKS, key, "tiny-hook"), subject),
         fill_in(pick(FACT_HOOKS, key, "hook"), subject),
@@ -368,7 +385,7 @@ def _fact_script(
         )
         first, last = position == 0, position == len(plans) - 1
         stages.append(_ladder(core, hook if first else None, cta if last else None, cap))
-    chosen_lines = _advance(_shrink_base(stages, max_words), target)
+    chosen_lines = _advance(_shrink_base(stages, max_words), target, budgets)
 
     title = pick_title(key, clean, subject, FACT_TITLES)
     used: set[str] = set()

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from state import QualityReport, Script
 from tools.errors import BadInput
 from tools.text.german import full_stop_continues as german_full_stop_continues
+from tools.text.outline_phrases import MAX_SCENES, MIN_SCENES
 
 # A voice cannot be driven at its full measured rate: pauses between sentences and scenes eat the rest.
 MAX_FILL = 0.95
 # Below this the video is mostly silence over still cards.
 MIN_FILL = 0.35
+# The voices' rates were measured on prose of about 19 words a sentence, so they include one sentence's
+# closing pause per 19 words; a script of short sentences takes longer to say than its words alone tell.
+PROSE_SENTENCE_WORDS = 19
+# The estimated speech, with the timeline's gaps, may run this far past the duration: the estimate errs by
+# about 5 %, and the contract is 10 %.
+SPEECH_FIT = 1.05
 
 # Abbreviations whose period does not end a sentence even before a capital ("Dr. Smith", "e.g. Ethiopia").
 _ABBREVIATIONS = frozenset(
@@ -179,14 +188,69 @@ def word_limits(duration_s: int, words_per_second: float) -> tuple[int, int]:
     return math.ceil(capacity * MIN_FILL - 1e-9), math.floor(capacity * MAX_FILL + 1e-9)
 
 
+def scene_budgets(max_words: int, count: int) -> list[int]:
+    """Split a script's word budget into `count` exact scene budgets that add up to `max_words`.
+
+    The words that do not divide evenly go first to the opening and closing scenes, which also carry the
+    hook and the call to action.
+    """
+    if count <= 0:
+        raise BadInput(f"{count} scenes cannot share a word budget; plan at least one scene")
+    base, extra = divmod(max(0, max_words), count)
+    budgets = [base] * count
+    ends = [i for pair in zip(range(count), range(count - 1, -1, -1), strict=True) for i in pair]
+    for position in list(dict.fromkeys(ends))[:extra]:
+        budgets[position] += 1
+    return budgets
+
+
+def planned_scene_count(duration_s: int) -> int:
+    """The scenes a `duration_s` script is written with: 5 up to 30 s, growing to 8 at 90 s and beyond."""
+    return max(MIN_SCENES, min(MAX_SCENES, MIN_SCENES + int((duration_s - 30) * 3 / 60 + 0.5)))
+
+
+class Pace(NamedTuple):
+    """How a narration is spoken and laid out: the voice's measured rate (tools.speech.WORDS_PER_SECOND),
+    the pause after each sentence in words' worth of time, and the least silence the timeline puts around
+    each scene."""
+
+    words_per_second: float
+    pause_words: float = 2.0
+    scene_gap_s: float = 0.0
+
+
+def speaking_time(text: str, pace: Pace, lang: str = "en") -> float:
+    """About how many seconds a voice takes to say `text`, with a pause after each sentence."""
+    words = count_words(text)
+    if not words:
+        return 0.0
+    sentences = len(split_sentences(text, lang))
+    prose_rate = pace.words_per_second * (1 + pace.pause_words / PROSE_SENTENCE_WORDS)
+    return (words + pace.pause_words * sentences) / prose_rate
+
+
+def narration_time(narrations: Iterable[str], pace: Pace, lang: str = "en") -> float:
+    """About how long the scenes with these narrations last in the video at the least: speech and gaps."""
+    texts = list(narrations)
+    return sum(speaking_time(text, pace, lang) for text in texts) + pace.scene_gap_s * len(texts)
+
+
 def check_script(
     script: Script,
     duration_s: int,
     words_per_second: float,
     min_scenes: int = 5,
     max_scenes: int = 8,
+    *,
+    pace: Pace | None = None,
+    lang: str = "en",
 ) -> QualityReport:
-    """Check a script against the duration and scene rules; each problem starts with a stable code."""
+    """Check a script against the duration and scene rules; each problem starts with a stable code.
+
+    With the voice's `pace`, a script within its word budget whose many short sentences would still
+    outlast the duration (their pauses add up) is too long as well: "too_many_words" names the words that
+    fit instead.
+    """
     min_words, max_words = word_limits(duration_s, words_per_second)
     scenes = script.get("scenes", [])
     problems: list[str] = []
@@ -216,8 +280,15 @@ def check_script(
             seen_screen.setdefault(screen, position)
 
     words = sum(count_words(scene.get("narration", "")) for scene in scenes)
+    spoken = narration_time((scene.get("narration", "") for scene in scenes), pace, lang) if pace else 0.0
     if words > max_words:
         problems.append(f"too_many_words: {words} words for {duration_s} s; at most {max_words} fit")
+    elif spoken > duration_s * SPEECH_FIT:
+        fit = math.floor(words * duration_s * SPEECH_FIT / spoken)
+        problems.append(
+            f"too_many_words: {words} words in short sentences take about {spoken:.0f} s to say with their "
+            f"pauses, for {duration_s} s; at most {fit} fit"
+        )
     elif words < min_words:
         problems.append(f"too_few_words: {words} words for {duration_s} s; at least {min_words} needed")
 

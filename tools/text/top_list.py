@@ -14,7 +14,7 @@ from tools.errors import BadInput
 from tools.text.headlines import cap_first
 from tools.text.offline_writer import TARGET_FILL
 from tools.text.outline_phrases import STOPWORDS
-from tools.text.quality import count_words, normalise_text, word_limits
+from tools.text.quality import count_words, normalise_text, scene_budgets, word_limits
 from tools.text.topic_phrasing import MAX_TITLE_CHARS, clean_topic, pick, subject_of, trim_edges
 
 __all__ = [
@@ -218,7 +218,7 @@ def write_top_list(topic: str, products: list[Product], duration_s: int, words_p
     scenes[-1].cta = (_tiny_cta(shown), _cta(shown))
     for scene in scenes:
         scene.plan()
-    _grow(scenes, budget)
+    _grow(scenes, budget, scene_budgets(word_limits(duration_s, words_per_second)[1], count))
 
     title = _title(count, category)
     specs: list[SceneSpec] = []
@@ -301,9 +301,10 @@ class _Scene:
             self.taken.add(step)
 
 
-def _grow(scenes: list[_Scene], budget: float) -> None:
+def _grow(scenes: list[_Scene], budget: float, scene_caps: list[int]) -> None:
     """Spend what the budget has left: the full call to action and hook, then the full price line in every
-    scene (all or none, so the scenes read alike), then features, one at a time to the scene with least.
+    scene (all or none, so the scenes read alike), then features, one at a time to the scene with least,
+    within each scene's own budget (`scene_caps`) while any scene has room in its own.
 
     A feature that does not fit is dropped whole (never cut mid-sentence) and the scene's next one is
     tried: the total only grows, so it would not fit later either.
@@ -324,21 +325,17 @@ def _grow(scenes: list[_Scene], budget: float) -> None:
         # Balanced on each product's own lines (the hook and call to action do not count against its
         # scene), and on a tie the better product first: #1 never gets less said about it than #5.
         order = sorted(range(len(scenes)), key=lambda i: (scenes[i].own_words(), -i))
-        for position in order:
-            scene = scenes[position]
-            grown = False
-            while scene.steps:
-                step = scene.steps.pop(0)
-                new = scene.words(step)
-                if total - scene.words() + new <= budget:
-                    total += new - scene.words()
-                    scene.take(step)
-                    grown = True
-                    break
-            if grown:
-                break
-        else:
+        for scene in scenes:
+            while scene.steps and total - scene.words() + scene.words(scene.steps[0]) > budget:
+                scene.steps.pop(0)
+        ready = [position for position in order if scenes[position].steps]
+        if not ready:
             return
+        within = [p for p in ready if scenes[p].words(scenes[p].steps[0]) <= scene_caps[p]]
+        scene = scenes[(within or ready)[0]]
+        step = scene.steps.pop(0)
+        total += scene.words(step) - scene.words()
+        scene.take(step)
 
 
 def _budget(duration_s: int, words_per_second: float) -> float:

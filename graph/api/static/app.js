@@ -228,7 +228,7 @@
       e.preventDefault();
       const fields = new FormData(form);
       const body = { request: String(fields.get("request") || "").trim() };
-      for (const key of ["aspect", "voice", "style", "visuals"]) {
+      for (const key of ["aspect", "voice", "style", "visuals", "captions"]) {
         const value = fields.get(key);
         if (value) body[key] = String(value);
       }

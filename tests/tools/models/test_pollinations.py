@@ -145,7 +145,9 @@ def test_each_capability_answers_in_the_free_tier_at_no_cost(
     (record,) = models.usage()
     assert record.ok and record.provider == NAMES[capability] and record.tier == "free"
     assert record.cost_usd == 0.0, "the free tier costs nothing"
-    assert record.premium_usd > 0.0, "and saves what the premium tier would have charged"
+    # No paid provider stands in this chain (the OpenAI key is only in the process's environment), so
+    # nothing was saved versus premium: tests/tools/models/test_savings.py has the chain with one.
+    assert record.premium_usd == 0.0, "and saves nothing: no premium tier was a real alternative"
     for server in servers_fresh.values():
         assert server.credentials_seen() == []
         assert all(OTHER_KEY not in str(request.headers) for request in server.requests)
