@@ -206,7 +206,7 @@ def scenes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def assert_starts_agree(sentences: list[SpokenSentence] | None, told: list[float]) -> None:
-    """At least 95 % of the aligned word starts are within 100 ms of the voice's own, and none is 150 ms off."""
+    """At least 95 % of the aligned word starts are within 100 ms of the voice's, and none 150 ms off."""
     assert sentences is not None
     heard = starts(sentences)
     assert len(heard) == len(told)
@@ -260,7 +260,7 @@ def test_a_word_starts_at_its_first_burst() -> None:
 @pytest.mark.parametrize(
     ("parts", "why"),
     [
-        ([(0.5, 0.0), (0.06, 0.5), (0.1, 0.0), (0.3, 0.5)], "100 ms of quiet is a pause, not a stop's closure"),
+        ([(0.5, 0.0), (0.06, 0.5), (0.1, 0.0), (0.3, 0.5)], "100 ms of quiet is a pause, not a closure"),
         ([(0.56, 0.5), (0.04, 0.0), (0.3, 0.5)], "sound running on from the previous word is its own"),
         ([(0.5, 0.0), (0.1, 0.04), (0.04, 0.0), (0.3, 0.5)], "a bed 22 dB down is not a vowel"),
         ([(0.5, 0.0), (0.1, 0.04), (0.04, 0.0), (0.03, 0.5), (0.02, 0.0), (0.3, 0.5)], "nor is a drum beat"),

@@ -131,6 +131,8 @@ _SPEECH_BELOW_DB = 20.0
 # A vowel's frames are within this of the loud level; a bed's drum beats reach it too, but only briefly.
 _VOWEL_BELOW_DB = 10.0
 _VOWEL_FRAMES = 3
+# A vowel before a stop's closure lasts longer than most drum beats ("I" in "Its": 60 ms).
+_CLOSED_VOWEL_FRAMES = 4
 # Quiet up to this long is a stop's closure inside a word ("Its"); anything longer ends the onset.
 _CLOSURE_FRAMES = 6
 # Speech-level sound running this long into the pause is a bed or a noise, not a lost phone.
@@ -210,7 +212,8 @@ def _earlier_onset(speech: np.ndarray, vowel: np.ndarray, floor: int, first: int
             break  # sound from the silence's first frame on runs on from the word before it
         if length > _RUN_FRAMES or first - begin > _SHIFT_FRAMES:
             break
-        if gap and 2 * int(np.count_nonzero(vowel[begin : end + 1])) < max(length, 4):
+        vowels = int(np.count_nonzero(vowel[begin : end + 1]))
+        if gap and (vowels < _CLOSED_VOWEL_FRAMES or 2 * vowels < length):
             break
         onset = begin
         gap = 0
