@@ -22,7 +22,8 @@ from tools.speech import (
     split_spoken_sentences,
     time_words,
 )
-from tools.speech.alignment import frame_levels, number_readings, refine_onsets
+from tools.speech.alignment import number_readings
+from tools.speech.onsets import frame_levels, refine_onsets
 
 TEXT = "On 27 May 1937 the Golden Gate Bridge opened. Leon Moisseiff drew it, for $35 million!"
 
