@@ -27,6 +27,12 @@ _VISUALS = re.compile(
     re.IGNORECASE,
 )
 _VISUAL_WORDS = {"photos": "photos", "photographs": "photos", "pictures": "photos", "cards": "cards"}
+# "without captions", "no subtitles", "with plain captions", "with word captions": the burned-in captions.
+_CAPTIONS = re.compile(
+    r"\s*\b(?:(?:with\s+)?(?P<none>without|no)\s+(?:captions|subtitles)"
+    r"|(?:with|using)\s+(?P<kind>plain|simple|word[- ]by[- ]word|word|karaoke)[- ](?:captions|subtitles))\b",
+    re.IGNORECASE,
+)
 _LEAD = re.compile(
     r"^\s*(please\s+)?(make|create|generate|produce|render)\s+(me\s+)?(an?\s+)?"
     r"(short\s+|quick\s+)?(video|reel|short|clip)?\s*(about|on|explaining|for)?\s*",
@@ -43,7 +49,8 @@ def parse_request(text: str) -> JobSpec:
 
 
 def parse_fields(text: str) -> dict[str, Any]:
-    """The job fields a chat line states (topic, and duration, aspect or visuals when said), unchecked."""
+    """The job fields a chat line states (topic, and duration, aspect, visuals or captions when said),
+    unchecked."""
     fields: dict[str, Any] = {}
     remaining = text
     if match := _DURATION.search(remaining):
@@ -61,6 +68,11 @@ def parse_fields(text: str) -> dict[str, Any]:
     if match := _VISUALS.search(remaining):
         kind = " ".join(match.group("kind").lower().split())
         fields["visuals"] = _VISUAL_WORDS.get(kind, "clips")
+        remaining = remaining[: match.start()] + remaining[match.end() :]
+    if match := _CAPTIONS.search(remaining):
+        kind = (match.group("kind") or "").lower()
+        plain = kind in ("plain", "simple")
+        fields["captions"] = "off" if match.group("none") else "plain" if plain else "words"
         remaining = remaining[: match.start()] + remaining[match.end() :]
     remaining = _TAIL.sub("", remaining)
     remaining = _LEAD.sub("", " ".join(remaining.split()))

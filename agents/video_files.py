@@ -206,6 +206,10 @@ class VideoInputs:
             return cached
         # Mixed from the narration files' real content: the key below is theirs once they are verified.
         scenes = self.scenes("audio")
+        # Every voice has spoken by now (a damaged clip was just made again): the mix and the render need
+        # the memory more than the voice model does.
+        self.runtime.context.voices.release()
+        release_free_memory()
         path = self._soundtrack_path()
         self._repaired("the soundtrack", self.state.get("soundtrack"), path)
         timeline = self.state["timeline"]

@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from agents import parse_request
+from agents.planning import parse_fields
 
 
 @pytest.mark.parametrize(
@@ -38,3 +39,19 @@ def test_parse_request_rejects_empty_topic():
 def test_parse_request_visuals(line, topic, visuals):
     job = parse_request(line)
     assert (job["topic"], job["visuals"]) == (topic, visuals)
+
+
+@pytest.mark.parametrize(
+    ("line", "captions", "topic"),
+    [
+        ("make a 30 second video about bees without captions", "off", "bees"),
+        ("make a video about bees with no subtitles", "off", "bees"),
+        ("make a video about tides with plain captions", "plain", "tides"),
+        ("make a video about the moon with word-by-word captions", "words", "the moon"),
+        ("make a video about volcanoes", None, "volcanoes"),
+    ],
+)
+def test_a_chat_line_can_say_how_the_captions_look(line, captions, topic):
+    fields = parse_fields(line)
+    assert fields.get("captions") == captions
+    assert fields["topic"] == topic

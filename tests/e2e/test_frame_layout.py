@@ -74,8 +74,9 @@ def _scene_assets(shown: dict) -> list[dict]:
     ]
 
 
+@pytest.mark.parametrize("voice", ["joe", "espeak"])
 @pytest.mark.parametrize("aspect", ["9:16", "16:9", "1:1"])
-def test_captions_and_text_stay_in_their_areas_and_never_meet(tmp_path, aspect):
+def test_captions_and_text_stay_in_their_areas_and_never_meet(tmp_path, aspect, voice):
     home = tmp_path / "home"
     made = run_cli(
         home,
@@ -86,7 +87,7 @@ def test_captions_and_text_stay_in_their_areas_and_never_meet(tmp_path, aspect):
         "--duration",
         "15",
         "--voice",
-        "espeak",
+        voice,
         "--preview",
         "--captions",
         "plain",

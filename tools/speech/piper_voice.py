@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from state.artifacts import SpokenSentence, SpokenWord
 from state.context import SpeechResult
 from tools.errors import BadInput, ToolUnavailable
+from tools.memory import release_free_memory
 
 # Piper phonemizes with espeak-ng, so its chunks follow espeak-ng's sentence rules.
 from tools.speech.espeak_voice import (
@@ -255,6 +256,8 @@ def _load_joe() -> tuple[PiperVoice, bool]:
         session = onnxruntime.InferenceSession(
             _model_with_alignment(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
+        # The patched model's parsed and serialised copies (about 60 MB each) are garbage now: hand them back.
+        release_free_memory()
         voice = PiperVoice(session=session, config=PiperConfig.from_dict(config))
     except Exception as error:  # any failure here means the optional extra is missing or broken
         raise ToolUnavailable(
