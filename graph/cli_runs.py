@@ -58,6 +58,18 @@ def _drive(
         return attempt(display)
 
 
+def _drive_run(
+    run_id: str, as_json: bool, attempt: Callable[[Callable[[RunEvent], None]], RunOutcome]
+) -> None:
+    """Check the run id, drive one attempt on that run with progress, and report how it ended."""
+    with errors():
+        _run_id(run_id)
+        done = runs().finished_nodes(run_id)
+    with errors(run_id):
+        outcome = _drive(as_json, attempt, done)
+    _report(outcome, as_json)
+
+
 def _report(outcome: RunOutcome, as_json: bool) -> None:
     """Say where the attempt left the run: its report when done, what to answer when waiting."""
     import json
@@ -373,18 +385,13 @@ def regen(
     as_json: JsonOption = False,
 ) -> None:
     """Make one scene again (a new take), recompose and verify a new video; the earlier one stays."""
-    with errors():
-        _run_id(run_id)
-        done = runs().finished_nodes(run_id)
-    with errors(run_id):
-        outcome = _drive(
-            as_json,
-            lambda sink: runs().regen(
-                run_id, scene, narration=narration, visual=visual, publish=publish, on_event=sink
-            ),
-            done,
-        )
-    _report(outcome, as_json)
+    _drive_run(
+        run_id,
+        as_json,
+        lambda sink: runs().regen(
+            run_id, scene, narration=narration, visual=visual, publish=publish, on_event=sink
+        ),
+    )
 
 
 @app.command()
@@ -394,14 +401,7 @@ def publish(
     as_json: JsonOption = False,
 ) -> None:
     """Publish a finished run's video where it is not yet: targets that failed, and new --target ones."""
-    with errors():
-        _run_id(run_id)
-        done = runs().finished_nodes(run_id)
-    with errors(run_id):
-        outcome = _drive(
-            as_json, lambda sink: runs().publish(run_id, list(target or []), on_event=sink), done
-        )
-    _report(outcome, as_json)
+    _drive_run(run_id, as_json, lambda sink: runs().publish(run_id, list(target or []), on_event=sink))
 
 
 @app.command()
